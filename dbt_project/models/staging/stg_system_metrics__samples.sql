@@ -1,0 +1,31 @@
+-- One row per Prometheus sample (deduplicated on event_id within its event_date partition).
+with
+
+source as (
+
+    select * from {{ source('opsdw_raw', 'system_metrics') }}
+
+),
+
+renamed as (
+
+    select
+        cast(event_id as varchar) as event_id,
+        cast(ts as timestamp) as ts,
+        cast(event_date as date) as event_date,
+        cast(host as varchar) as host,
+        cast(component as varchar) as component,
+        cast(metric as varchar) as metric,
+        cast(family as varchar) as family,
+        cast(metric_type as varchar) as metric_type,
+        cast(labels as map(varchar, varchar)) as labels,
+        cast(value as double) as value
+    from source
+    qualify row_number() over (
+        partition by event_date, event_id
+        order by source_file, line_number
+    ) = 1
+
+)
+
+select * from renamed

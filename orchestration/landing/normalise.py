@@ -1,0 +1,79 @@
+"""Normalisation applied to distinct values before they land: keyed pseudonyms and endpoint templates.
+
+Both are SQL expressions over a column `v`, evaluated once per distinct value of a file (identifiers
+and paths repeat thousands of times), then joined back — vectorised and cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import warnings
+
+PSEUDONYM_KEY_ENV = "OPSDW_PSEUDONYM_KEY"
+# Development default, documented in docs/operations.md. Production sets OPSDW_PSEUDONYM_KEY.
+DEV_PSEUDONYM_KEY = "opsdw-development-key-not-secret"
+PSEUDONYM_HEX_CHARS = 16  # 64 bits of HMAC-SHA256: collision-free at any realistic user count
+
+
+def pseudonym_key() -> bytes:
+    """The HMAC key from the environment; the documented development default otherwise."""
+    key = os.environ.get(PSEUDONYM_KEY_ENV)
+    if not key:
+        warnings.warn(
+            f"{PSEUDONYM_KEY_ENV} is not set: pseudonymising with the development key",
+            stacklevel=2,
+        )
+        key = DEV_PSEUDONYM_KEY
+    return key.encode()
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """Reference implementation (Python): truncated HMAC-SHA256 of `value` under `key`."""
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
+
+
+def hmac_sql(key: bytes, column: str = "v") -> str:
+    """HMAC-SHA256(key, column) in DuckDB SQL, truncated like `pseudonym()`.
+
+    HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)); the padded keys are constants computed
+    here, so only hex literals (never the data) enter the SQL text.
+    """
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    ipad = bytes(b ^ 0x36 for b in block).hex()
+    opad = bytes(b ^ 0x5C for b in block).hex()
+    inner = f"unhex(sha256(unhex('{ipad}') || encode({column})))"
+    return f"left(sha256(unhex('{opad}') || {inner}), {PSEUDONYM_HEX_CHARS})"
+
+
+# Path segments replaced by a placeholder, in order (RE2 syntax, DuckDB regexp_replace), each with
+# a cheap test on the original path that must hold for the rule to change anything.
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_SEGMENT_RULES: tuple[tuple[str, str, str | None], ...] = (
+    (_UUID, "{uuid}", "strpos({v}, '-') > 0"),
+    (r"[0-9]+", "{id}", None),  # nearly every API path has a number: no pre-test
+    (r"[0-9a-fA-F]{16,}", "{hash}", "regexp_matches({v}, '[0-9a-fA-F]{{16}}')"),
+)
+
+
+def endpoint_template_sql(column: str = "v") -> str:
+    """SQL turning a request path into its template: /users/123/orders -> /users/{id}/orders.
+
+    The query string is dropped by the parser; here each whole segment that is a uuid, a number
+    or a long hex string becomes a placeholder. The path is padded with a '/' so that a segment is
+    always matched as '/<seg>/' (no capture groups: RE2 then runs its fast DFA). A match consumes
+    the '/' after it, so of consecutive matching segments every other one is replaced; a second
+    pass does the rest. Rules that cannot apply (no '-' for a uuid, no 16 hex digits in a row for
+    a hash) are skipped per value by a test on the original column: inside CASE each row takes
+    one branch, so the expression below it is still evaluated once per row.
+    """
+    expr = f"({column} || '/')"
+    for pattern, placeholder, pre_test in _SEGMENT_RULES:
+        seg, rep = f"'/{pattern}/'", f"'/{placeholder}/'"
+        applied = f"regexp_replace(regexp_replace({expr}, {seg}, {rep}, 'g'), {seg}, {rep}, 'g')"
+        if pre_test is not None:
+            applied = f"CASE WHEN {pre_test.format(v=column)} THEN {applied} ELSE {expr} END"
+        expr = applied
+    return f"left({expr}, -1)"  # drop the padding ('/' stays '/')

@@ -1,0 +1,78 @@
+"""Application error log as JSON lines: one object per line.
+
+Keys: ts (ISO 8601; 'Z', an offset, or none = UTC), level, component, host, logger, error_code,
+message, stack_trace, request_id, user_id. Unknown keys are ignored; missing optional keys are NULL.
+Each line is parsed once into a struct by DuckDB's JSON reader (`from_json`), after `json_valid`.
+"""
+
+from __future__ import annotations
+
+from orchestration.landing.parsers.base import ParseContext, sql_str
+from orchestration.sources.catalog import LOG_LEVELS
+
+_STRUCT = (
+    '{"ts": "VARCHAR", "level": "VARCHAR", "component": "VARCHAR", "host": "VARCHAR", '
+    '"logger": "VARCHAR", "error_code": "VARCHAR", "message": "VARCHAR", '
+    '"stack_trace": "VARCHAR", "request_id": "VARCHAR", "user_id": "VARCHAR"}'
+)
+
+
+class JsonErrorLogParser:
+    name = "json_error_log"
+
+    def select_sql(self, lines: str, ctx: ParseContext) -> str:
+        levels = ", ".join(sql_str(level) for level in LOG_LEVELS)
+        return f"""
+        WITH candidates AS (
+            SELECT line_number, line,
+                   CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS is_object
+            FROM {lines}
+            WHERE line IS NOT NULL AND trim(line) <> ''
+        ),
+        decoded AS (
+            SELECT line_number, line, is_object,
+                   CASE WHEN is_object THEN from_json(line, '{_STRUCT}') END AS j
+            FROM candidates
+        ),
+        fields AS (
+            SELECT line_number, line, is_object, j,
+                   trim(j.ts) AS ts_text,
+                   upper(trim(j.level)) AS level_norm
+            FROM decoded
+        ),
+        typed AS (
+            SELECT *,
+                CASE
+                    WHEN ts_text LIKE '%Z' THEN try_cast(left(ts_text, -1) AS TIMESTAMP)
+                    WHEN regexp_full_match(right(ts_text, 6), '[+-][0-9]{{2}}:[0-9]{{2}}')
+                        THEN try_cast(left(ts_text, -6) AS TIMESTAMP) - to_minutes(
+                            (CASE WHEN right(ts_text, 6)[1] = '-' THEN -1 ELSE 1 END)
+                            * (substr(right(ts_text, 6), 2, 2)::INTEGER * 60
+                               + substr(right(ts_text, 6), 5, 2)::INTEGER))
+                    ELSE try_cast(ts_text AS TIMESTAMP)
+                END AS ts_utc
+            FROM fields
+        )
+        SELECT
+            line_number,
+            line,
+            ts_utc AS ts,
+            level_norm AS level,
+            nullif(trim(j.component), '') AS component,
+            j.host AS host,
+            j.logger AS logger,
+            j.error_code AS error_code,
+            j.message AS message,
+            j.stack_trace AS stack_trace,
+            j.request_id AS request_id,
+            j.user_id AS user_pseudo,
+            CASE
+                WHEN NOT is_object THEN 'not a JSON object'
+                WHEN ts_text IS NULL THEN 'missing ts'
+                WHEN ts_utc IS NULL THEN 'unparseable ts'
+                WHEN level_norm IS NULL THEN 'missing level'
+                WHEN level_norm NOT IN ({levels}) THEN 'unknown level'
+                WHEN nullif(trim(j.component), '') IS NULL THEN 'missing component'
+            END AS reject_reason
+        FROM typed
+        """

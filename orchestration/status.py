@@ -1,0 +1,205 @@
+"""`opsdw status`: one health verdict (OK / WARNING / ERROR / CRITICAL) over the served marts.
+
+Fast path: reads only the serving snapshot (read-only) and the alert store; imports neither
+Dagster nor Great Expectations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from orchestration.settings import Paths, paths
+
+LEVELS = ("OK", "WARNING", "ERROR", "CRITICAL")
+
+# mart -> (time column, window length, warn after, error after): the age of the newest window end.
+MART_FRESHNESS: dict[str, tuple[str, dt.timedelta, dt.timedelta, dt.timedelta]] = {
+    "api_performance_5m": ("window_start", dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
+    "api_performance_hourly": ("hour", dt.timedelta(hours=1), dt.timedelta(hours=2), dt.timedelta(hours=6)),
+    "host_resource_usage_5m": ("window_start", dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
+    "system_health": ("window_start", dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
+    "error_counts_1m": ("minute_start", dt.timedelta(minutes=1), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
+    "error_summary": ("event_date", dt.timedelta(days=1), dt.timedelta(days=1), dt.timedelta(days=2)),
+}
+
+
+@dataclass
+class MartStatus:
+    name: str
+    rows: int | None
+    latest_window_end: str | None
+    age_minutes: float | None
+    freshness: str  # OK | WARNING | ERROR
+
+
+@dataclass
+class Status:
+    status: str
+    timestamp: str
+    warehouse: dict[str, Any]
+    marts: list[MartStatus]
+    alerts: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _worst(*levels: str) -> str:
+    return max(levels, key=LEVELS.index) if levels else "OK"
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+    return None
+
+
+def _mart_statuses(layout: Paths, now: dt.datetime, warnings: list[str], errors: list[str]) -> list[MartStatus]:
+    import duckdb
+
+    out: list[MartStatus] = []
+    con = duckdb.connect(str(layout.serving), read_only=True)
+    try:
+        present = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+            ).fetchall()
+        }
+        for name, (column, length, warn_after, error_after) in MART_FRESHNESS.items():
+            if name not in present:
+                errors.append(f"mart {name} is missing from the served warehouse")
+                out.append(MartStatus(name, None, None, None, "ERROR"))
+                continue
+            rows, latest = con.execute(
+                f'SELECT count(*), max("{column}") FROM marts."{name}"'
+            ).fetchone()
+            latest_dt = _as_datetime(latest)
+            if latest_dt is None:
+                errors.append(f"mart {name} is empty")
+                out.append(MartStatus(name, int(rows), None, None, "ERROR"))
+                continue
+            end = latest_dt + length
+            age = now - end
+            fresh = "OK"
+            if age > error_after:
+                fresh = "ERROR"
+                errors.append(f"{name}: newest window ended {age} ago (error after {error_after})")
+            elif age > warn_after:
+                fresh = "WARNING"
+                warnings.append(f"{name}: newest window ended {age} ago (warn after {warn_after})")
+            out.append(MartStatus(name, int(rows), end.isoformat(), round(age.total_seconds() / 60, 1), fresh))
+    finally:
+        con.close()
+    return out
+
+
+def _alerts(layout: Paths) -> dict[str, Any]:
+    if not layout.alert_db.exists():
+        return {"firing": [], "pending": 0, "history": 0}
+    con = sqlite3.connect(f"file:{layout.alert_db}?mode=ro", uri=True, timeout=5)
+    try:
+        con.row_factory = sqlite3.Row
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "alert_state" not in tables:
+            return {"firing": [], "pending": 0, "history": 0}
+        firing = [
+            dict(r)
+            for r in con.execute(
+                "SELECT s.rule, s.labels, s.active_since, s.last_value, "
+                "(SELECT h.severity FROM alert_history h WHERE h.fingerprint = s.fingerprint "
+                " ORDER BY h.id DESC LIMIT 1) AS severity "
+                "FROM alert_state s WHERE s.state = 'firing' ORDER BY s.active_since"
+            )
+        ]
+        pending = con.execute("SELECT count(*) FROM alert_state WHERE state = 'pending'").fetchone()[0]
+        history = con.execute("SELECT count(*) FROM alert_history").fetchone()[0]
+    finally:
+        con.close()
+    for a in firing:
+        try:
+            a["labels"] = json.loads(a["labels"])
+        except (TypeError, ValueError):
+            pass
+    return {"firing": firing, "pending": int(pending), "history": int(history)}
+
+
+def collect_status(home: str | None = None, now: dt.datetime | None = None) -> Status:
+    """The health verdict: worst of mart freshness, missing data and firing alerts."""
+    layout = paths(home)
+    now = now or dt.datetime.now(dt.UTC)
+    warnings: list[str] = []
+    errors: list[str] = []
+    warehouse: dict[str, Any] = {"serving": str(layout.serving)}
+    if not layout.serving.exists():
+        return Status(
+            status="CRITICAL",
+            timestamp=now.isoformat(),
+            warehouse=warehouse,
+            marts=[],
+            alerts=_alerts(layout),
+            errors=["no served warehouse: nothing has been built (run `make demo`)"],
+        )
+    stat = layout.serving.stat()
+    warehouse.update(
+        size_mb=round(stat.st_size / 1e6, 2),
+        published_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat(timespec="seconds"),
+    )
+    marts = _mart_statuses(layout, now, warnings, errors)
+    alerts = _alerts(layout)
+    level = "ERROR" if errors else ("WARNING" if warnings else "OK")
+    for a in alerts["firing"]:
+        sev = (a.get("severity") or "warning").lower()
+        level = _worst(level, "CRITICAL" if sev == "critical" else "WARNING")
+        msg = f"alert firing: {a['rule']} {a.get('labels')}"
+        (errors if sev == "critical" else warnings).append(msg)
+    return Status(level, now.isoformat(timespec="seconds"), warehouse, marts, alerts, warnings, errors)
+
+
+def render(status: Status) -> None:
+    """Print the status as a small table (rich)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    colour = {"OK": "green", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red"}
+    console = Console()
+    console.print(f"Status: [{colour[status.status]}]{status.status}[/]   at {status.timestamp}")
+    if status.warehouse.get("size_mb") is not None:
+        console.print(
+            f"Served warehouse: {status.warehouse['serving']} "
+            f"({status.warehouse['size_mb']} MB, published {status.warehouse['published_at']})"
+        )
+    if status.marts:
+        table = Table(title="Marts")
+        for col in ("mart", "rows", "newest window end", "age (min)", "freshness"):
+            table.add_column(col)
+        for m in status.marts:
+            table.add_row(
+                m.name,
+                "-" if m.rows is None else f"{m.rows:,}",
+                m.latest_window_end or "-",
+                "-" if m.age_minutes is None else f"{m.age_minutes:,.0f}",
+                f"[{colour[m.freshness]}]{m.freshness}[/]",
+            )
+        console.print(table)
+    firing = status.alerts.get("firing", [])
+    console.print(
+        f"Alerts: {len(firing)} firing, {status.alerts.get('pending', 0)} pending, "
+        f"{status.alerts.get('history', 0)} transitions recorded"
+    )
+    for a in firing:
+        console.print(f"  [red]FIRING[/] {a['rule']} {a.get('labels')} since {a.get('active_since')}")
+    for w in status.warnings:
+        console.print(f"[yellow]warning[/] {w}")
+    for e in status.errors:
+        console.print(f"[red]error[/] {e}")

@@ -1,0 +1,36 @@
+"""Shared fixtures: every test gets its own OPSDW_HOME; the dbt manifest is parsed once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_REALDATA = REPO.parent / "shared" / "realdata"
+
+
+@pytest.fixture
+def opsdw_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "opsdw"
+    home.mkdir()
+    monkeypatch.setenv("OPSDW_HOME", str(home))
+    (home / "dagster").mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    monkeypatch.setenv("OPSDW_PSEUDONYM_KEY", "test-key")
+    monkeypatch.delenv("OPSDW_WEBHOOK_URL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    from orchestration.assets.dbt_project import prepare_manifest
+
+    return prepare_manifest()
+
+
+@pytest.fixture(scope="session")
+def day0() -> dt.datetime:
+    """A fixed UTC midnight the end-to-end tests simulate from."""
+    return dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
