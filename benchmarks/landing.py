@@ -384,34 +384,38 @@ def _child_land(source: str, home: str) -> dict:
     }
 
 
-def _child_bare(reader: str, pattern: str, out: str, threads: int | None) -> dict:
+def _child_bare(reader: str, files: str, out: str) -> dict:
+    """COPY each file (os.pathsep-separated list) to Parquet, auto-detected; times summed."""
     import duckdb
 
     from orchestration.landing.parsers.base import sql_str
 
     con = duckdb.connect()
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    started, cpu = time.perf_counter(), time.process_time()
+    seconds = cpu = 0.0
+    rows = columns = 0
     note = None
-    for options in ("", ", ignore_errors = true"):
-        try:
-            con.execute(
-                f"COPY (SELECT * FROM {reader}({sql_str(pattern)}{options})) "
-                f"TO {sql_str(out)} (FORMAT parquet)"
-            )
-            break
-        except duckdb.Error as exc:  # a malformed line stops the bare reader: say so, retry
-            if options:
-                raise
-            note = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-            started, cpu = time.perf_counter(), time.process_time()
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    rows, columns = con.execute(
-        f"SELECT count(*), (SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet({sql_str(out)}))) "
-        f"FROM read_parquet({sql_str(out)})"
-    ).fetchone()
-    Path(out).unlink(missing_ok=True)
+    for i, f in enumerate(files.split(os.pathsep)):
+        target = f"{out}.{i}.parquet"
+        for options in ("", ", ignore_errors = true"):
+            started, cpu0 = time.perf_counter(), time.process_time()
+            try:
+                con.execute(
+                    f"COPY (SELECT * FROM {reader}({sql_str(f)}{options})) "
+                    f"TO {sql_str(target)} (FORMAT parquet)"
+                )
+                seconds += time.perf_counter() - started
+                cpu += time.process_time() - cpu0
+                break
+            except duckdb.Error as exc:  # a malformed line stops the bare reader: say so, retry
+                if options:
+                    raise
+                note = note or f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        n, c = con.execute(
+            f"SELECT count(*), (SELECT count(*) FROM (DESCRIBE SELECT * FROM "
+            f"read_parquet({sql_str(target)}))) FROM read_parquet({sql_str(target)})"
+        ).fetchone()
+        rows, columns = rows + n, max(columns, c)
+        Path(target).unlink(missing_ok=True)
     return {"seconds": seconds, "cpu": cpu, "rows": rows, "columns": columns, "note": note}
 
 
@@ -457,12 +461,12 @@ class Row:
 def measure(fmt: Format, home: Path, layout: str, repeat: int) -> Row:
     inbox = home / "inbox" / fmt.source / DAY.isoformat()
     files = sorted(inbox.iterdir())
-    pattern = str(files[0]) if len(files) == 1 else str(inbox / f"*.{fmt.ext}")
+    file_list = os.pathsep.join(str(f) for f in files)
     events = sum(_events_in(fmt.name, f) for f in files)
     best_land: tuple[dict, int] | None = None
     best_bare: tuple[dict, int] | None = None
     for _ in range(repeat):
-        bare = run_child(["bare", fmt.reader, pattern, str(home / "bare.parquet")])
+        bare = run_child(["bare", fmt.reader, file_list, str(home / "bare")])
         if best_bare is None or bare[0]["seconds"] < best_bare[0]["seconds"]:
             best_bare = bare
         land = run_child(["land", fmt.source, str(home)])
@@ -539,18 +543,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="best of N runs")
     ap.add_argument("--seed", type=int, default=20261121)
     ap.add_argument("--bad-per-10k", type=int, default=10, help="malformed lines per 10,000")
+    ap.add_argument(
+        "--landing-threads",
+        type=int,
+        default=None,
+        help="DuckDB threads of the landing (sets OPSDW_LANDING_THREADS; default: land.py's)",
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.child:
         kind, *rest = args.child
-        if kind == "land":
-            result = _child_land(*rest)
-        else:
-            result = _child_bare(rest[0], rest[1], rest[2], None)
+        result = _child_land(*rest) if kind == "land" else _child_bare(*rest)
         print(json.dumps(result))
         return 0
 
+    if args.landing_threads:
+        os.environ["OPSDW_LANDING_THREADS"] = str(args.landing_threads)
     wanted = [f.strip() for f in args.formats.split(",") if f.strip()]
     if "prometheus" in wanted and not prometheus_available():
         print("prometheus parser not present: benchmarking nginx and JSON only", file=sys.stderr)

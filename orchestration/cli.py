@@ -43,7 +43,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         import time
 
         time.sleep(args.interval)
-    return {"OK": 0, "WARNING": 1, "ERROR": 2, "CRITICAL": 3}[status.status] if args.exit_code else 0
+    return (
+        {"OK": 0, "WARNING": 1, "ERROR": 2, "CRITICAL": 3}[status.status] if args.exit_code else 0
+    )
 
 
 def run_partitions(first: str, last: str, trigger: str) -> int:
@@ -58,9 +60,12 @@ def run_partitions(first: str, last: str, trigger: str) -> int:
 
     ensure_dagster_home(paths())
     prepare_manifest()
+    from orchestration.console import QUIET_RUN_CONFIG
+
     job = build_definitions().resolve_job_def(MAIN_JOB)
     result = job.execute_in_process(
         instance=DagsterInstance.get(),
+        run_config=QUIET_RUN_CONFIG,
         raise_on_error=False,
         tags={
             "dagster/asset_partition_range_start": first,
@@ -91,15 +96,31 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_land(args: argparse.Namespace) -> int:
     home = _export_home()
-    from orchestration.landing.land import land_partition
-    from orchestration.sources.catalog import SOURCES
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from orchestration.landing.land import inbox_files, land_partition
+    from orchestration.settings import paths
+    from orchestration.sources.catalog import SOURCES, get_source
 
     names = [args.source] if args.source else list(SOURCES)
-    for name in names:
-        r = land_partition(name, args.date, home)
+    reports = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as progress:
+        for name in names:
+            files = inbox_files(get_source(name), args.date, paths(home))
+            task = progress.add_task(f"landing {name} {args.date}", total=max(len(files), 1))
+            reports.append(
+                land_partition(
+                    name, args.date, home, progress=lambda _p, t=task: progress.advance(t)
+                )
+            )
+            if not files:
+                progress.advance(task)
+    for r in reports:
         print(
-            f"{name} {args.date}: {len(r.files)} files, read {r.rows_read:,}, landed {r.rows_landed:,}, "
-            f"rejected {r.rows_rejected:,} in {r.seconds:.2f}s"
+            f"{r.source} {r.event_date}: {len(r.files)} files, read {r.rows_read:,}, "
+            f"landed {r.rows_landed:,}, rejected {r.rows_rejected:,} in {r.seconds:.2f}s"
         )
     return 0
 
@@ -129,8 +150,20 @@ def cmd_ui(args: argparse.Namespace) -> int:
     ensure_dagster_home(paths())
     prepare_manifest()
     dagster = Path(sys.executable).parent / "dagster"
-    argv = [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(args.port), "-w", str(PROJECT_ROOT / "workspace.yaml")]
-    print(f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
+    argv = [
+        str(dagster),
+        "dev",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+        "-w",
+        str(PROJECT_ROOT / "workspace.yaml"),
+    ]
+    print(
+        f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})",
+        flush=True,
+    )
     os.chdir(PROJECT_ROOT)
     os.execv(argv[0], argv)
     return 0  # pragma: no cover
@@ -143,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="simulate telemetry and run the whole flow end to end")
     d.add_argument("--days", type=float, default=2.0, help="days of telemetry (default 2)")
     d.add_argument("--seed", type=int, default=7)
-    d.add_argument("--scale", type=float, default=1.0, help="traffic multiplier (default 1.0 ≈ 8 req/s)")
+    d.add_argument(
+        "--scale", type=float, default=1.0, help="traffic multiplier (default 1.0 ≈ 8 req/s)"
+    )
     d.add_argument("--fresh", action="store_true", help="move the pinned demo window to now")
     d.set_defaults(func=cmd_demo)
 
@@ -151,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--watch", action="store_true", help="repeat every --interval seconds")
     s.add_argument("--interval", type=float, default=60.0)
-    s.add_argument("--exit-code", action="store_true", help="exit 0/1/2/3 for OK/WARNING/ERROR/CRITICAL")
+    s.add_argument(
+        "--exit-code", action="store_true", help="exit 0/1/2/3 for OK/WARNING/ERROR/CRITICAL"
+    )
     s.set_defaults(func=cmd_status)
 
     b = sub.add_parser("backfill", help="land and build a date range as one run")

@@ -1,6 +1,5 @@
 """The one Dagster `Definitions` of opsdw (loaded lazily by the code server)."""
 
-
 import dagster as dg
 
 

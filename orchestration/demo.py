@@ -25,7 +25,12 @@ class DemoWindow:
     scale: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "seed": self.seed, "scale": self.scale}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "seed": self.seed,
+            "scale": self.scale,
+        }
 
 
 @dataclass
@@ -42,13 +47,22 @@ class DemoReport:
     failure: str | None = None
 
 
-def pin_window(layout: Paths, days: float, seed: int, scale: float, fresh: bool, now: dt.datetime | None = None) -> DemoWindow:
+def pin_window(
+    layout: Paths, days: float, seed: int, scale: float, fresh: bool, now: dt.datetime | None = None
+) -> DemoWindow:
     """The demo's window: reuse the pinned one unless asked for a fresh one or other settings."""
     pin = layout.home / "demo.json"
     if pin.exists() and not fresh:
         saved = json.loads(pin.read_text())
-        start, end = dt.datetime.fromisoformat(saved["start"]), dt.datetime.fromisoformat(saved["end"])
-        if saved.get("seed") == seed and saved.get("scale") == scale and abs((end - start) / dt.timedelta(days=1) - days) < 1e-9:
+        start, end = (
+            dt.datetime.fromisoformat(saved["start"]),
+            dt.datetime.fromisoformat(saved["end"]),
+        )
+        if (
+            saved.get("seed") == seed
+            and saved.get("scale") == scale
+            and abs((end - start) / dt.timedelta(days=1) - days) < 1e-9
+        ):
             return DemoWindow(start, end, seed, scale)
     now = now or dt.datetime.now(dt.UTC)
     end = now.replace(second=0, microsecond=0) - dt.timedelta(minutes=now.minute % 5)
@@ -59,10 +73,10 @@ def pin_window(layout: Paths, days: float, seed: int, scale: float, fresh: bool,
 
 
 def _stage_of(step_key: str) -> str:
-    if step_key.startswith("raw__") or step_key.startswith("raw_"):
+    if "gx_" in step_key:
+        return "checks (GX)"
+    if step_key.startswith("raw"):
         return "land"
-    if "gx_" in step_key or "check" in step_key:
-        return "checks"
     if "dbt" in step_key:
         return "dbt build + publish"
     return step_key
@@ -80,12 +94,19 @@ def _step_times(instance: Any, run_id: str) -> dict[str, float]:
             continue
         if ev.event_type == DagsterEventType.STEP_START:
             starts[ev.step_key] = entry.timestamp
-        elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE) and ev.step_key in starts:
+        elif (
+            ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE)
+            and ev.step_key in starts
+        ):
             totals[_stage_of(ev.step_key)] += entry.timestamp - starts.pop(ev.step_key)
     return dict(totals)
 
 
-def match_incident(alert: dict[str, Any], incidents: list[dict[str, Any]], slack: dt.timedelta = dt.timedelta(minutes=15)) -> str | None:
+def match_incident(
+    alert: dict[str, Any],
+    incidents: list[dict[str, Any]],
+    slack: dt.timedelta = dt.timedelta(minutes=15),
+) -> str | None:
     """The id of the injected incident an alert belongs to: overlapping time and same subject."""
     labels = alert.get("labels") or {}
     starts = dt.datetime.fromisoformat(alert["starts_at"])
@@ -108,11 +129,10 @@ def run_demo(
     fresh: bool = False,
     console: Any = None,
 ) -> DemoReport:
-    from rich.console import Console
-
+    from orchestration.console import QUIET_RUN_CONFIG, make_console
     from orchestration.instance import ensure_dagster_home
 
-    console = console or Console()
+    console = console or make_console()
     layout = paths()
     layout.home.mkdir(parents=True, exist_ok=True)
     ensure_dagster_home(layout)
@@ -148,12 +168,15 @@ def run_demo(
 
     keys = days_in_window(window.start, window.end)
     t = time.perf_counter()
-    with console.status(f"running {MAIN_JOB} over {keys[0]} … {keys[-1]} (land → dbt → checks → publish) …"):
+    with console.status(
+        f"running {MAIN_JOB} over {keys[0]} … {keys[-1]} (land → dbt → checks → publish) …"
+    ):
         defs = build_definitions()
         job = defs.resolve_job_def(MAIN_JOB)
         instance = DagsterInstance.get()
         result = job.execute_in_process(
             instance=instance,
+            run_config=QUIET_RUN_CONFIG,
             raise_on_error=False,
             tags={
                 "dagster/asset_partition_range_start": keys[0],
@@ -201,7 +224,9 @@ def run_demo(
             for (name,) in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
             ).fetchall():
-                report.marts[name] = int(con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0])
+                report.marts[name] = int(
+                    con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]
+                )
 
     # 4. alert rules over the served marts (what the sensor does every 30 s)
     t = time.perf_counter()
@@ -226,7 +251,12 @@ def _alert_history(layout: Paths) -> list[dict[str, Any]]:
     con = sqlite3.connect(f"file:{layout.alert_db}?mode=ro", uri=True)
     con.row_factory = sqlite3.Row
     try:
-        rows = [dict(r) for r in con.execute("SELECT * FROM alert_history WHERE status = 'firing' ORDER BY starts_at")]
+        rows = [
+            dict(r)
+            for r in con.execute(
+                "SELECT * FROM alert_history WHERE status = 'firing' ORDER BY starts_at"
+            )
+        ]
     finally:
         con.close()
     for r in rows:
@@ -236,16 +266,19 @@ def _alert_history(layout: Paths) -> list[dict[str, Any]]:
 
 
 def print_report(report: DemoReport, console: Any = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    from orchestration.console import make_console
+
+    console = console or make_console()
     layout = paths()
     t = Table(title="Landing (rows)")
     for c in ("source", "files", "read", "landed", "rejected"):
         t.add_column(c, justify="right" if c != "source" else "left")
     for name, s in report.sources.items():
-        t.add_row(name, f"{s['files']:,}", f"{s['read']:,}", f"{s['landed']:,}", f"{s['rejected']:,}")
+        t.add_row(
+            name, f"{s['files']:,}", f"{s['read']:,}", f"{s['landed']:,}", f"{s['rejected']:,}"
+        )
     console.print(t)
 
     t = Table(title="Marts (marts schema of serving.duckdb)")
@@ -265,10 +298,16 @@ def print_report(report: DemoReport, console: Any = None) -> None:
     for c in ("rule", "series", "starts_at", "value", "matches incident"):
         t.add_column(c)
     for a in report.alerts:
-        series = ", ".join(f"{k}={v}" for k, v in (a.get("labels") or {}).items() if k not in ("alertname", "severity"))
+        series = ", ".join(
+            f"{k}={v}"
+            for k, v in (a.get("labels") or {}).items()
+            if k not in ("alertname", "severity")
+        )
         value = a.get("value")
         t.add_row(
-            a["rule"], series, str(a["starts_at"])[:16],
+            a["rule"],
+            series,
+            str(a["starts_at"])[:16],
             f"{value:,.3f}" if isinstance(value, int | float) else str(value),
             a["incident"] or "[red]none (false alarm)[/]",
         )
@@ -276,7 +315,9 @@ def print_report(report: DemoReport, console: Any = None) -> None:
     matched = {a["incident"] for a in report.alerts if a["incident"]}
     for inc in report.incidents:
         mark = "[green]detected[/]" if inc["id"] in matched else "[red]MISSED[/]"
-        console.print(f"  incident {inc['id']} ({inc['kind']}, {inc['start'][:16]} → {inc['end'][11:16]}): {mark}")
+        console.print(
+            f"  incident {inc['id']} ({inc['kind']}, {inc['start'][:16]} → {inc['end'][11:16]}): {mark}"
+        )
 
     t = Table(title="Stage wall time")
     t.add_column("stage")

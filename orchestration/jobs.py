@@ -1,6 +1,5 @@
 """The main job and the schedules that keep today's partition fresh and finalise yesterday's."""
 
-
 import datetime as dt
 
 import dagster as dg

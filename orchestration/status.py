@@ -6,6 +6,7 @@ Dagster nor Great Expectations.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -18,12 +19,42 @@ LEVELS = ("OK", "WARNING", "ERROR", "CRITICAL")
 
 # mart -> (time column, window length, warn after, error after): the age of the newest window end.
 MART_FRESHNESS: dict[str, tuple[str, dt.timedelta, dt.timedelta, dt.timedelta]] = {
-    "api_performance_5m": ("window_start", dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
-    "api_performance_hourly": ("hour", dt.timedelta(hours=1), dt.timedelta(hours=2), dt.timedelta(hours=6)),
-    "host_resource_usage_5m": ("window_start", dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
-    "system_health": ("window_start", dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
-    "error_counts_1m": ("minute_start", dt.timedelta(minutes=1), dt.timedelta(minutes=30), dt.timedelta(hours=2)),
-    "error_summary": ("event_date", dt.timedelta(days=1), dt.timedelta(days=1), dt.timedelta(days=2)),
+    "api_performance_5m": (
+        "window_start",
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
+    ),
+    "api_performance_hourly": (
+        "hour",
+        dt.timedelta(hours=1),
+        dt.timedelta(hours=2),
+        dt.timedelta(hours=6),
+    ),
+    "host_resource_usage_5m": (
+        "window_start",
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
+    ),
+    "system_health": (
+        "window_start",
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
+    ),
+    "error_counts_1m": (
+        "minute_start",
+        dt.timedelta(minutes=1),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
+    ),
+    "error_summary": (
+        "event_date",
+        dt.timedelta(days=1),
+        dt.timedelta(days=1),
+        dt.timedelta(days=2),
+    ),
 }
 
 
@@ -64,7 +95,9 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     return None
 
 
-def _mart_statuses(layout: Paths, now: dt.datetime, warnings: list[str], errors: list[str]) -> list[MartStatus]:
+def _mart_statuses(
+    layout: Paths, now: dt.datetime, warnings: list[str], errors: list[str]
+) -> list[MartStatus]:
     import duckdb
 
     out: list[MartStatus] = []
@@ -89,7 +122,7 @@ def _mart_statuses(layout: Paths, now: dt.datetime, warnings: list[str], errors:
                 errors.append(f"mart {name} is empty")
                 out.append(MartStatus(name, int(rows), None, None, "ERROR"))
                 continue
-            end = latest_dt + length
+            end = min(latest_dt + length, now)  # a daily window that is still open ends now
             age = now - end
             fresh = "OK"
             if age > error_after:
@@ -98,7 +131,11 @@ def _mart_statuses(layout: Paths, now: dt.datetime, warnings: list[str], errors:
             elif age > warn_after:
                 fresh = "WARNING"
                 warnings.append(f"{name}: newest window ended {age} ago (warn after {warn_after})")
-            out.append(MartStatus(name, int(rows), end.isoformat(), round(age.total_seconds() / 60, 1), fresh))
+            out.append(
+                MartStatus(
+                    name, int(rows), end.isoformat(), round(age.total_seconds() / 60, 1), fresh
+                )
+            )
     finally:
         con.close()
     return out
@@ -122,15 +159,15 @@ def _alerts(layout: Paths) -> dict[str, Any]:
                 "FROM alert_state s WHERE s.state = 'firing' ORDER BY s.active_since"
             )
         ]
-        pending = con.execute("SELECT count(*) FROM alert_state WHERE state = 'pending'").fetchone()[0]
+        pending = con.execute(
+            "SELECT count(*) FROM alert_state WHERE state = 'pending'"
+        ).fetchone()[0]
         history = con.execute("SELECT count(*) FROM alert_history").fetchone()[0]
     finally:
         con.close()
     for a in firing:
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             a["labels"] = json.loads(a["labels"])
-        except (TypeError, ValueError):
-            pass
     return {"firing": firing, "pending": int(pending), "history": int(history)}
 
 
@@ -163,16 +200,19 @@ def collect_status(home: str | None = None, now: dt.datetime | None = None) -> S
         level = _worst(level, "CRITICAL" if sev == "critical" else "WARNING")
         msg = f"alert firing: {a['rule']} {a.get('labels')}"
         (errors if sev == "critical" else warnings).append(msg)
-    return Status(level, now.isoformat(timespec="seconds"), warehouse, marts, alerts, warnings, errors)
+    return Status(
+        level, now.isoformat(timespec="seconds"), warehouse, marts, alerts, warnings, errors
+    )
 
 
 def render(status: Status) -> None:
     """Print the status as a small table (rich)."""
-    from rich.console import Console
     from rich.table import Table
 
+    from orchestration.console import make_console
+
     colour = {"OK": "green", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red"}
-    console = Console()
+    console = make_console()
     console.print(f"Status: [{colour[status.status]}]{status.status}[/]   at {status.timestamp}")
     if status.warehouse.get("size_mb") is not None:
         console.print(
@@ -198,7 +238,9 @@ def render(status: Status) -> None:
         f"{status.alerts.get('history', 0)} transitions recorded"
     )
     for a in firing:
-        console.print(f"  [red]FIRING[/] {a['rule']} {a.get('labels')} since {a.get('active_since')}")
+        console.print(
+            f"  [red]FIRING[/] {a['rule']} {a.get('labels')} since {a.get('active_since')}"
+        )
     for w in status.warnings:
         console.print(f"[yellow]warning[/] {w}")
     for e in status.errors:

@@ -1,13 +1,17 @@
 """dbt models as Dagster assets: one partitioned `dbt build` per run, then the serving snapshot."""
 
-
 import json
 import shutil
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from orchestration.assets.dbt_project import MANIFEST_PATH, dbt_executable
 from orchestration.assets.partitions import daily_partitions
@@ -24,6 +28,8 @@ class OpsdwTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "seeds"
         if dbt_resource_props.get("resource_type") == "model":
             fqn = dbt_resource_props.get("fqn", [])
             if len(fqn) > 2:
@@ -63,8 +69,13 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     )
     def opsdw_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
         layout = paths()
-        args = ["build", "--vars", json.dumps(window_vars(context)),
-                "--exclude-resource-type", "unit_test"]
+        args = [
+            "build",
+            "--vars",
+            json.dumps(window_vars(context)),
+            "--exclude-resource-type",
+            "unit_test",
+        ]
         with writer_lock(layout):
             invocation = dbt.cli(args, context=context)
             yield from invocation.stream()

@@ -15,7 +15,14 @@ from pathlib import Path
 from orchestration.settings import DBT_PROJECT_DIR
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
-_PROJECT_GLOBS = ("dbt_project.yml", "profiles.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
+_PROJECT_GLOBS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models/**/*",
+    "macros/**/*",
+    "seeds/**/*",
+    "tests/**/*",
+)
 
 
 def dbt_executable() -> Path:
@@ -41,9 +48,19 @@ def prepare_manifest(force: bool = False) -> Path:
         env = dict(os.environ)
         env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         proc = subprocess.run(
-            [str(dbt_executable()), "parse", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
-            env=env, capture_output=True, text=True, check=False,
+            [
+                str(dbt_executable()),
+                "parse",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--quiet",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0 or not MANIFEST_PATH.exists():
             raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")

@@ -1,6 +1,5 @@
 """Raw landing assets, one per source in the registry: `raw/<source>`, daily partitions."""
 
-
 import dagster as dg
 
 from orchestration.assets.partitions import daily_partitions

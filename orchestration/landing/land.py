@@ -1,17 +1,21 @@
 """Raw landing: one day of one source, from inbox files to typed Parquet in the lake.
 
-Per inbox file (memory does not grow with file size; see docs/landing.md for the measurements):
+Per inbox file, in bounded memory (docs/landing.md has the design and the measurements):
 
-0. snapshot (Python, one sequential read): sha256 and line count of the file, copied into a few
-   chunk files cut at line ends, each knowing the number of its first line. Everything after
-   works on this snapshot, so the manifest describes exactly the bytes that were landed.
-1. parse (DuckDB, parallel): every chunk is read as numbered lines — `row_number() OVER ()` is
-   cheap but runs its pipeline on one thread, so the chunks (UNION ALL) give one such pipeline
-   per core; the parser's SQL and the generic checks (timestamp present and within the partition
-   day ±1) run on them and every event candidate lands in a temporary table (spilled to the
-   scratch directory beyond `MEMORY_LIMIT`), original text kept only for rejected lines.
-2. publish (DuckDB): keyed pseudonyms and endpoint templates are computed once per DISTINCT
-   value and joined back; landed rows and rejected rows go to two Parquet files.
+0. snapshot (Python, one sequential read): sha256 and line count of the file, and a copy of it
+   in chunk files cut at line ends, each knowing the number of its first line (CR LF read as LF,
+   a lone CR as a space). Everything after reads the snapshot, so the manifest describes exactly
+   the bytes that were landed.
+1. sample (DuckDB): the distinct values of the columns to normalise (keyed pseudonyms, endpoint
+   templates) in the first chunk, each normalised once into a small map.
+2. land (DuckDB, one streaming COPY): each chunk is read as numbered lines — `row_number() OVER
+   ()` is cheap but runs its pipeline on one thread, so the chunks (UNION ALL) give one such
+   pipeline per core — the parser's SQL and the generic checks (timestamp present and within the
+   partition day ±1) run on them, normalised values come from the maps (or are computed on the
+   row when the sample did not have them), and PARTITION_BY writes the landed rows and the
+   rejected ones to two files with the raw schema in the same pass. A rejected row carries its
+   reason in `source_file` and its original text in `event_id`; its file is rewritten into the
+   rejects schema afterwards (rejects are few).
 
 Lines the reader itself refuses (invalid UTF-8, longer than `MAX_LINE_BYTES`) get no row number
 from it, so the rows after them are renumbered to their true line (an ASOF join, only when such
@@ -26,6 +30,7 @@ Landed + rejected = read, for every file, and the manifest records all three.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -56,15 +61,28 @@ PARTITION_SLACK = dt.timedelta(days=1)
 VALUE_EXPRS: dict[str, dict[str, Callable[[str], str]]] = {
     "api_requests": {"endpoint": endpoint_template_sql}
 }
-# DuckDB's budget per landing connection; beyond it the phase-1 table spills to the scratch dir.
+# DuckDB threads per landing connection. One by default: on the 2-core reference machine a
+# second thread made the landing COPY use ~75% more CPU for no shorter wall time (the write path
+# does not scale there; docs/landing.md). Raise it with OPSDW_LANDING_THREADS on bigger machines:
+# the chunked reading below is what lets the parse run on several threads.
+LANDING_THREADS = 1
+LANDING_THREADS_ENV = "OPSDW_LANDING_THREADS"
+# DuckDB's budget per landing connection (beyond it, operators spill to the scratch directory).
 MEMORY_LIMIT = "512MB"
+# Rows per Parquet row group of the raw files; also what a thread buffers before writing, so it
+# bounds the writer's memory (DuckDB's default is 122,880).
+ROW_GROUP_ROWS = 32_768
 # Chunking of the snapshot: about CHUNKS_PER_THREAD chunks per DuckDB thread, each between
 # MIN_CHUNK_BYTES and MAX_CHUNK_BYTES (a file smaller than MIN_CHUNK_BYTES is one chunk).
 CHUNKS_PER_THREAD = 4
 MIN_CHUNK_BYTES = 4 * 1024 * 1024
 MAX_CHUNK_BYTES = 64 * 1024 * 1024
+# The first chunk is the sample the normalisation maps are built from: an eighth of the file,
+# between these bounds (so the maps do not grow with the file, and a small file is not parsed
+# twice in full).
+SAMPLE_MIN_BYTES = 1024 * 1024
+SAMPLE_MAX_BYTES = 8 * 1024 * 1024
 _BLOCK_BYTES = 1024 * 1024
-_LONE_CR = re.compile(rb"\r(?!\n)")
 _HOUR_SUFFIX = re.compile(r"^(?P<host>.+)-(?P<hour>\d{2})$")
 REJECT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_id", "VARCHAR"),
@@ -159,12 +177,13 @@ def chunk_target(size: int, threads: int) -> int:
     return max(MIN_CHUNK_BYTES, min(MAX_CHUNK_BYTES, size // max(1, threads * CHUNKS_PER_THREAD)))
 
 
-def snapshot(path: Path, out_dir: Path, target: int) -> Snapshot:
-    """Hash, count and copy `path` into chunk files of about `target` bytes, cut after a '\\n'.
+def snapshot(path: Path, out_dir: Path, target: int, first_target: int | None = None) -> Snapshot:
+    """Hash, count and copy `path` into chunk files of about `target` bytes (the first one
+    `first_target`, when given), each cut after a '\\n'.
 
-    A carriage return that does not end a line ('\\r' not followed by '\\n') is copied as a
-    space: DuckDB's line reader would otherwise end the line there and every later line number
-    would be off by one. '\\r\\n' line ends are kept (the reader handles them).
+    The copies have '\\n' line ends only: a '\\r\\n' is copied as '\\n' and any other '\\r' as a
+    space. DuckDB's line reader ends a line at a lone '\\r' too (and at both characters of a
+    '\\r\\n' in a file it took for '\\n'-separated), which would shift every later line number.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -183,8 +202,9 @@ def snapshot(path: Path, out_dir: Path, target: int) -> Snapshot:
                 chunks.append(chunk)
                 out = chunk.path.open("wb")
                 out_bytes = 0
-            # the chunk ends at the first line end at or after `target` bytes
-            nl = data.find(b"\n", pos + max(target - out_bytes, 1) - 1)
+            # the chunk ends at the first line end at or after its target size
+            want = first_target if first_target and len(chunks) == 1 else target
+            nl = data.find(b"\n", pos + max(want - out_bytes, 1) - 1)
             end = len(data) if nl < 0 else nl + 1
             out.write(data[pos:end])
             out_bytes += end - pos
@@ -204,7 +224,7 @@ def snapshot(path: Path, out_dir: Path, target: int) -> Snapshot:
                 if b"\r" in data:
                     if data.endswith(b"\r"):
                         data, carry = data[:-1], b"\r"
-                    data = _LONE_CR.sub(b" ", data)
+                    data = data.replace(b"\r\n", b"\n").replace(b"\r", b" ")
                 write(data)
             if carry:
                 write(b" ")
@@ -248,14 +268,21 @@ def _file_host(stem: str) -> str | None:
     return m.group("host") if m else None
 
 
+def landing_threads() -> int:
+    """DuckDB threads per landing connection: $OPSDW_LANDING_THREADS, default LANDING_THREADS."""
+    value = os.environ.get(LANDING_THREADS_ENV, "").strip()
+    return max(1, int(value)) if value else LANDING_THREADS
+
+
 def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(
         config={
+            "threads": landing_threads(),
             "memory_limit": MEMORY_LIMIT,
             "temp_directory": str(scratch / "spill"),
             "preserve_insertion_order": False,  # nothing here relies on row order but ORDER BY
-            # PARTITION_BY buffers this many rows per thread before writing (default 512k)
-            "partitioned_write_flush_threshold": 122_880,
+            # rows a thread buffers per output file before writing (DuckDB: 512k, 122,880)
+            "partitioned_write_flush_threshold": ROW_GROUP_ROWS,
         }
     )
     # DuckDB cannot estimate a parser's output size and would build the hash table of a join on
@@ -345,39 +372,50 @@ def land_file(
     out_dir = work / "out"
     con = _connect(work)
     try:
-        threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
-        snap = snapshot(path, work / "chunks", chunk_target(path.stat().st_size, threads))
+        threads = landing_threads()
+        size = path.stat().st_size
+        target = chunk_target(size, threads)
+        sample = min(target, max(SAMPLE_MIN_BYTES, min(SAMPLE_MAX_BYTES, size // 8)))
+        snap = snapshot(path, work / "chunks", target, sample)
         con.execute(f"CREATE TEMP VIEW lines AS {lines_sql(snap.chunks)}")
         con.execute(f"CREATE TEMP VIEW parsed AS {parser.select_sql('lines', ctx)}")
 
-        # Pass 1 (only for sources with identifiers): the distinct identifiers and their keyed
-        # hashes. Only the columns asked for are computed (DuckDB prunes the rest of the parser).
-        hashed = [c for c, _ in source.columns if c in source.pseudonymise]
-        if hashed:
-            sets = ", ".join(f"({c})" for c in hashed)
-            flags = ", ".join(f"grouping({c}) AS g_{c}" for c in hashed)
+        # Normalised columns (keyed pseudonyms, VALUE_EXPRS) are computed once per distinct
+        # value of a sample — the first chunk — and joined back; a value the sample did not
+        # have is computed on its row. The sample only saves work: the result is the same.
+        derived: dict[str, Callable[[str], str]] = {
+            c: functools.partial(hmac_sql, key) for c in source.pseudonymise
+        }
+        derived.update(VALUE_EXPRS.get(source.name, {}))
+        normalised = [c for c, _ in source.columns if c in derived]
+        if normalised:
+            con.execute(f"CREATE TEMP VIEW sample_lines AS {lines_sql(snap.chunks[:1])}")
+            sets = ", ".join(f"({c})" for c in normalised)
+            flags = ", ".join(f"grouping({c}) AS g_{c}" for c in normalised)
             con.execute(
-                f"CREATE TEMP TABLE idents AS SELECT {', '.join(hashed)}, {flags} "
-                f"FROM parsed GROUP BY GROUPING SETS ({sets})"
+                f"CREATE TEMP TABLE sample_values AS SELECT {', '.join(normalised)}, {flags} "
+                f"FROM ({parser.select_sql('sample_lines', ctx)}) GROUP BY GROUPING SETS ({sets})"
             )
-            for c in hashed:
+            for c in normalised:
                 con.execute(
-                    f"CREATE TEMP TABLE m_{c} AS SELECT {c} AS v, {hmac_sql(key, c)} AS h "
-                    f"FROM idents WHERE g_{c} = 0 AND {c} IS NOT NULL"
+                    f"CREATE TEMP TABLE m_{c} AS SELECT {c} AS v, "
+                    f"{derived[c](c)} AS h "
+                    f"FROM sample_values WHERE g_{c} = 0 AND {c} IS NOT NULL"
                 )
 
-        # Pass 2: parse, check, normalise and write every candidate once. Landed and rejected
-        # rows leave in one COPY, split by PARTITION_BY into two files with the raw schema; a
+        # Parse, check, normalise and write every candidate once. Landed and rejected rows
+        # leave in one COPY, split by PARTITION_BY into two files with the raw schema; a
         # rejected row carries its reason in source_file and its text in event_id, and is
-        # rewritten into the rejects schema afterwards.
-        inline = VALUE_EXPRS.get(source.name, {})
+        # rewritten into the rejects schema below.
         cols, joins = [], []
         for c, typ in source.columns:
-            if c in hashed:
-                cols.append(f"m_{c}.h AS {c}")
+            if c in derived:
+                on_row = derived[c](f"k.{c}")
+                cols.append(
+                    f"CAST(CASE WHEN m_{c}.v IS NOT NULL THEN m_{c}.h ELSE {on_row} END "
+                    f"AS {typ}) AS {c}"
+                )
                 joins.append(f"LEFT JOIN m_{c} ON m_{c}.v = k.{c}")
-            elif c in inline:
-                cols.append(f"CAST({inline[c](f'k.{c}')} AS {typ}) AS {c}")
             else:
                 cols.append(f"CAST(k.{c} AS {typ}) AS {c}")
         con.execute(
@@ -388,18 +426,20 @@ def land_file(
                         CASE WHEN {ts} IS NULL THEN 'missing timestamp'
                              WHEN {ts} < TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}'
                                OR {ts} >= TIMESTAMP '{hi:%Y-%m-%d %H:%M:%S}'
-                             THEN 'timestamp outside the partition day ±1 day' END) AS why
+                             THEN 'timestamp outside the partition day ±1 day' END) AS final_reason
                     FROM parsed
                 )
                 SELECT
-                    CASE WHEN k.why IS NULL THEN {fkey} || ':' || k.line_number ELSE k.line END
+                    CASE WHEN k.final_reason IS NULL THEN {fkey} || ':' || k.line_number
+                         ELSE k.line END
                         AS event_id,
                     {", ".join(cols)},
-                    coalesce(k.why, {relq}) AS source_file,
+                    coalesce(k.final_reason, {relq}) AS source_file,
                     k.line_number,
-                    k.why IS NULL AS landed
+                    k.final_reason IS NULL AS landed
                 FROM checked k {" ".join(joins)}
-            ) TO {sql_str(str(out_dir))} (FORMAT parquet, PARTITION_BY (landed))
+            ) TO {sql_str(str(out_dir))} (
+                FORMAT parquet, PARTITION_BY (landed), ROW_GROUP_SIZE {ROW_GROUP_ROWS})
             """
         )
         landed_files = sorted((out_dir / "landed=true").glob("*.parquet"))
@@ -428,7 +468,10 @@ def land_file(
                 sql = renumber.format(
                     eid=f"{fkey} || ':' || (p.line_number + s.shift)", files=files_sql(landed_files)
                 )
-                con.execute(f"COPY ({sql}) TO {sql_str(str(raw_out))} (FORMAT parquet)")
+                con.execute(
+                    f"COPY ({sql}) TO {sql_str(str(raw_out))} "
+                    f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+                )
             else:
                 os.replace(landed_files[0], raw_out)
             landed = int(
@@ -463,7 +506,7 @@ def land_file(
                 "CREATE TEMP TABLE refused(line_number BIGINT, reason VARCHAR, line VARCHAR)"
             )
             con.executemany("INSERT INTO refused VALUES (?, ?, ?)", unreadable)
-            rejected_sql.append("SELECT line_number, reason, line FROM refused")
+            rejected_sql.append("SELECT line_number, reason AS reject_reason, line FROM refused")
         rejected = sum(reasons.values())
         if rejected:
             con.execute(

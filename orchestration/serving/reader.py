@@ -16,7 +16,9 @@ class NoSnapshotError(FileNotFoundError):
 
 
 @contextlib.contextmanager
-def serving_connection(layout: Paths | None = None, retries: int = 20) -> Iterator[duckdb.DuckDBPyConnection]:
+def serving_connection(
+    layout: Paths | None = None, retries: int = 20
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to serving.duckdb.
 
     The snapshot is replaced by rename, so an open connection keeps a consistent snapshot; the

@@ -13,17 +13,26 @@ from orchestration.settings import paths
 
 
 @pytest.mark.slow
-def test_demo_detects_every_incident_without_false_alarms_and_is_idempotent(opsdw_home, dbt_manifest) -> None:
+def test_demo_detects_every_incident_without_false_alarms_and_is_idempotent(
+    opsdw_home, dbt_manifest
+) -> None:
     from orchestration.demo import run_demo
 
     first = run_demo(days=0.5, seed=7, scale=1.0)
     assert first.success, first.failure
     assert first.incidents, "the simulator injected incidents"
     # every alert belongs to an injected incident, and every incident raised an alert
-    assert all(a["incident"] for a in first.alerts), [(a["rule"], a["labels"], a["starts_at"]) for a in first.alerts]
+    assert all(a["incident"] for a in first.alerts), [
+        (a["rule"], a["labels"], a["starts_at"]) for a in first.alerts
+    ]
     assert {i["id"] for i in first.incidents} == {a["incident"] for a in first.alerts}
     kinds = {a["rule"] for a in first.alerts}
-    assert {"EndpointHighErrorRate", "EndpointHighLatencyP95", "HostCpuSaturation", "CriticalErrorBurst"} <= kinds
+    assert {
+        "EndpointHighErrorRate",
+        "EndpointHighLatencyP95",
+        "HostCpuSaturation",
+        "CriticalErrorBurst",
+    } <= kinds
     outbox = paths().outbox.read_text().splitlines()
     assert len([json.loads(line) for line in outbox]) >= len(first.alerts)
 
@@ -41,7 +50,13 @@ def test_status_without_data_is_critical_and_fast_path_imports(opsdw_home) -> No
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'great_expectations', 'dagster', 'dagster_dbt', 'dbt'})\n"
         "print('HEAVY=' + json.dumps(heavy))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     body, _, heavy = proc.stdout.rpartition("HEAVY=")
     assert json.loads(heavy) == []

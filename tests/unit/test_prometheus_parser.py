@@ -195,7 +195,7 @@ def test_select_sql_columns_and_types_follow_the_catalog(tmp_path: Path) -> None
     assert tuple(name for name, _ in got) == OUTPUT_COLUMNS
 
 
-def test_sql_text_holds_no_data_and_names_the_relation_given() -> None:
+def test_select_sql_reads_the_relation_it_is_given() -> None:
     sql = build_select_sql("my_lines_rel")
     assert "my_lines_rel" in sql and "lines_rel" not in sql.replace("my_lines_rel", "")
 
@@ -586,7 +586,7 @@ def test_reference_divergence_lenient_label_sets() -> None:
     assert one('{__name__="m"} 1').reject_reason == "invalid metric name"
 
 
-def test_reference_divergence_type_line_must_precede_only_somewhere() -> None:
+def test_reference_divergence_type_line_not_right_above_its_samples() -> None:
     # The reference types a sample only from the TYPE line of the block it is in; the format lets
     # a TYPE line stand anywhere before the family's first sample.
     text = "# TYPE a counter\n# TYPE b gauge\na 1\n"
@@ -604,3 +604,30 @@ def test_parse_exposition_takes_a_path_or_text(tmp_path: Path) -> None:
     assert from_path == parse_exposition(str(path)) == parse_exposition("a 1 1000\n")
     assert from_path[0].timestamp_ms == 1000
     assert parse_exposition("") == []
+
+
+def test_type_changes_once_and_type_lines_with_odd_blanks() -> None:
+    text = (
+        "# TYPE x counter\n"
+        "x 1\n"
+        "# TYPE x counter\n"  # repeated by the next scrape
+        "x 2\n"
+        "# TYPE x gauge\n"  # changed for good: the ranges of the two types do not interleave
+        "x 3\n"
+        "#\tTYPE  y \t gauge \t\n"  # tabs and runs of blanks
+        "y 4\n"
+        "  # TYPE z gauge\n"  # indented
+        "z 5\n"
+        "# TYPE 9w gauge\n"  # not a metric name: ignored
+        "# TYPE w counter extra\n"  # too many fields: ignored
+        "w_total 6\n"
+    )
+    got = [(r.metric, r.family, r.metric_type) for r in parse_exposition(text)]
+    assert got == [
+        ("x", "x", "counter"),
+        ("x", "x", "counter"),
+        ("x", "x", "gauge"),
+        ("y", "y", "gauge"),
+        ("z", "z", "gauge"),
+        ("w_total", "w_total", "untyped"),
+    ]

@@ -74,8 +74,11 @@ cpu as (
     select
         ts,
         host,
-        sum(delta) filter (where mode = 'idle') as idle_seconds,
-        sum(delta) as all_seconds,
+        -- summed as DECIMAL: exact, so the result does not depend on the order in which
+        -- DuckDB's parallel aggregation adds the CPUs and modes (a float sum would)
+        cast(sum(cast(delta as decimal(38, 9))) filter (where mode = 'idle') as double)
+            as idle_seconds,
+        cast(sum(cast(delta as decimal(38, 9))) as double) as all_seconds,
         -- every series of the scrape needs a previous sample, or the ratio mixes CPUs
         count(delta) = count(*) as is_complete
     from cpu_deltas
