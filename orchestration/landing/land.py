@@ -62,16 +62,24 @@ VALUE_EXPRS: dict[str, dict[str, Callable[[str], str]]] = {
     "api_requests": {"endpoint": endpoint_template_sql}
 }
 # DuckDB threads per landing connection. One by default: on the 2-core reference machine a
-# second thread made the landing COPY use ~75% more CPU for no shorter wall time (the write path
-# does not scale there; docs/landing.md). Raise it with OPSDW_LANDING_THREADS on bigger machines:
-# the chunked reading below is what lets the parse run on several threads.
+# second thread made the nginx and JSON landing use ~60-75% more CPU and take longer (their one
+# streaming COPY is bound by the Parquet write, which does not scale there; docs/landing.md).
+# The Prometheus parser's aggregations do scale (1M samples: 3.5 s on one thread, 2.5 s on two).
+# OPSDW_LANDING_THREADS overrides both for every source (e.g. on a bigger machine); the chunked
+# reading below is what lets the parse run on several threads.
 LANDING_THREADS = 1
+SOURCE_THREADS: dict[str, int] = {"system_metrics": 2}
 LANDING_THREADS_ENV = "OPSDW_LANDING_THREADS"
 # DuckDB's budget per landing connection (beyond it, operators spill to the scratch directory).
 MEMORY_LIMIT = "512MB"
-# Rows per Parquet row group of the raw files; also what a thread buffers before writing, so it
-# bounds the writer's memory (DuckDB's default is 122,880).
+# Rows per Parquet row group of the raw files; what the writer buffers per thread (DuckDB's
+# default is 122,880).
 ROW_GROUP_ROWS = 32_768
+# Rows a thread collects for PARTITION_BY before handing them to the file writers (DuckDB: 512k).
+# Every hand-over keeps ~0.5 MB until the COPY ends (measured with DuckDB 1.5: COLUMN_DATA grows
+# by that per flush, so by ~15 MB per million rows at 32,768); at 262,144 it grows ~2 MB per
+# million rows, for a ~50 MB larger buffer. DuckDB spills it under MEMORY_LIMIT.
+PARTITION_FLUSH_ROWS = 262_144
 # Chunking of the snapshot: about CHUNKS_PER_THREAD chunks per DuckDB thread, each between
 # MIN_CHUNK_BYTES and MAX_CHUNK_BYTES (a file smaller than MIN_CHUNK_BYTES is one chunk).
 CHUNKS_PER_THREAD = 4
@@ -268,21 +276,23 @@ def _file_host(stem: str) -> str | None:
     return m.group("host") if m else None
 
 
-def landing_threads() -> int:
-    """DuckDB threads per landing connection: $OPSDW_LANDING_THREADS, default LANDING_THREADS."""
+def landing_threads(source: str) -> int:
+    """DuckDB threads for landing `source`: $OPSDW_LANDING_THREADS, else SOURCE_THREADS, else
+    LANDING_THREADS."""
     value = os.environ.get(LANDING_THREADS_ENV, "").strip()
-    return max(1, int(value)) if value else LANDING_THREADS
+    if value:
+        return max(1, int(value))
+    return SOURCE_THREADS.get(source, LANDING_THREADS)
 
 
-def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+def _connect(scratch: Path, threads: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(
         config={
-            "threads": landing_threads(),
+            "threads": threads,
             "memory_limit": MEMORY_LIMIT,
             "temp_directory": str(scratch / "spill"),
             "preserve_insertion_order": False,  # nothing here relies on row order but ORDER BY
-            # rows a thread buffers per output file before writing (DuckDB: 512k, 122,880)
-            "partitioned_write_flush_threshold": ROW_GROUP_ROWS,
+            "partitioned_write_flush_threshold": PARTITION_FLUSH_ROWS,
         }
     )
     # DuckDB cannot estimate a parser's output size and would build the hash table of a join on
@@ -317,6 +327,8 @@ def lines_sql(chunks: tuple[Chunk, ...] | list[Chunk]) -> str:
 
 def _unreadable(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> list[tuple[int, str, str]]:
     """Lines the reader refused: (line number in the file, reject reason, text)."""
+    if not snap.chunks:  # an empty file: nothing was read (and no reject tables exist)
+        return []
     rows = con.execute(
         "SELECT s.file_path, e.line, any_value(e.error_type) "
         "FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id) "
@@ -370,9 +382,9 @@ def land_file(
     relq = sql_str(rel)
     work = scratch / f"work-{uuid.uuid4().hex[:8]}"
     out_dir = work / "out"
-    con = _connect(work)
+    threads = landing_threads(source.name)
+    con = _connect(work, threads)
     try:
-        threads = landing_threads()
         size = path.stat().st_size
         target = chunk_target(size, threads)
         sample = min(target, max(SAMPLE_MIN_BYTES, min(SAMPLE_MAX_BYTES, size // 8)))

@@ -1,7 +1,8 @@
-"""Normalisation applied to distinct values before they land: keyed pseudonyms and endpoint templates.
+"""Normalisation applied to values before they land: keyed pseudonyms and endpoint templates.
 
-Both are SQL expressions over a column `v`, evaluated once per distinct value of a file (identifiers
-and paths repeat thousands of times), then joined back — vectorised and cheap.
+Both are SQL expressions over a column. Landing evaluates them once per distinct value of a
+sample of each file (identifiers repeat thousands of times) and joins the results back; a value
+the sample did not have is computed on its row — the same expression, so the same result.
 """
 
 from __future__ import annotations

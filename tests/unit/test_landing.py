@@ -547,6 +547,30 @@ def test_an_empty_inbox_day_writes_the_placeholder(opsdw_home: Path) -> None:
     assert count == (0,)
 
 
+@pytest.mark.parametrize(
+    ("source", "name", "content", "lines"),
+    [
+        ("api_requests", "web-1-14.log", b"", 0),
+        ("api_requests", "web-1-14.log", b"\n \n\t\n", 3),
+        ("error_logs", "checkout-14.jsonl", b"\r\n\r\n", 2),
+        ("system_metrics", "web-1-14.prom", b"# HELP up Up.\n# TYPE up gauge\n", 2),
+    ],
+)
+def test_files_without_events_land_empty(
+    opsdw_home: Path, source: str, name: str, content: bytes, lines: int
+) -> None:
+    put(opsdw_home, source, name, content)
+    report = land(opsdw_home, source)
+    (f,) = report.files
+    assert (f.lines_total, f.rows_read, f.rows_landed, f.rows_rejected) == (lines, 0, 0, 0)
+    raw = paths(opsdw_home).raw_partition(source, DAY) / f"{name}.parquet"
+    con = duckdb.connect()
+    schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{raw}', hive_partitioning = false)")
+    assert [(c[0], c[1]) for c in schema.fetchall()] == list(get_source(source).raw_columns)
+    con.close()
+    assert rows(opsdw_home, "raw", source) == [] and rows(opsdw_home, "rejects", source) == []
+
+
 def test_landed_files_have_the_raw_schema(opsdw_home: Path) -> None:
     put(opsdw_home, "api_requests", "web-1-14.log", f"{nginx()}\nbad")
     land(opsdw_home, "api_requests")
