@@ -34,3 +34,14 @@ def dbt_manifest() -> Path:
 def day0() -> dt.datetime:
     """A fixed UTC midnight the end-to-end tests simulate from."""
     return dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
+    """The default scenario (every source, every injected scenario) simulated over two days,
+    landed and built by dbt: tests read `scenario_warehouse.db` read-only."""
+    from tests.integration.scenario import build_scenario_warehouse
+
+    home = tmp_path_factory.mktemp("scenario") / "opsdw"
+    home.mkdir()
+    return build_scenario_warehouse(home)

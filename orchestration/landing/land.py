@@ -373,7 +373,7 @@ def land_file(
 ) -> FileReport:
     """Land one inbox file into `raw_out` (and `rejects_out` when it has rejected lines)."""
     started = time.perf_counter()
-    parser = get_parser(source.parser)
+    parser = get_parser(source.parser, source)
     ctx = ParseContext(day=day, file_stem=path.stem, file_host=_file_host(path.stem))
     ts = source.timestamp_column
     lo = dt.datetime.combine(day, dt.time()) - PARTITION_SLACK

@@ -34,7 +34,7 @@ from typing import Any
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # valid in a Dagster check name once prefixed gx_
 _TYPE_RE = re.compile(r"^expect_[a-z0-9_]+$")
-_SUITE_KEYS = {"name", "asset", "blocking", "description", "expectations"}
+_SUITE_KEYS = {"name", "asset", "blocking", "description", "expectations", "window_column"}
 _EXPECTATION_KEYS = {"type", "kwargs", "meta"}
 
 
@@ -78,6 +78,9 @@ class Suite:
     expectations: tuple[ExpectationSpec, ...]
     description: str = ""
     path: Path | None = None
+    # a mart suite checks the rows whose window_column falls in the run's partition window
+    # (the whole table when None)
+    window_column: str | None = None
 
     @property
     def check_name(self) -> str:
@@ -132,6 +135,12 @@ def parse_suite(data: Any, path: Path | None = None) -> Suite:
     if not isinstance(description, str):
         raise fail("'description' must be a string")
 
+    window_column = data.get("window_column")
+    if window_column is not None and (
+        not isinstance(window_column, str) or not _NAME_RE.match(window_column)
+    ):
+        raise fail(f"'window_column' must be a column name, got {window_column!r}")
+
     raw_exps = data["expectations"]
     if not isinstance(raw_exps, list) or not raw_exps:
         raise fail("'expectations' must be a non-empty list")
@@ -146,6 +155,7 @@ def parse_suite(data: Any, path: Path | None = None) -> Suite:
         expectations=expectations,
         description=description,
         path=path,
+        window_column=window_column,
     )
 
 

@@ -43,14 +43,15 @@ def load_raw_partitions(source: str, days: list[str]) -> pd.DataFrame:
         con.close()
 
 
-def load_mart_window(mart: str, days: list[str]) -> pd.DataFrame:
-    """The rows of `marts.<mart>` in the partition window `days` (whole table when empty)."""
+def load_mart_window(mart: str, days: list[str], column: str | None = None) -> pd.DataFrame:
+    """The rows of `marts.<mart>` in the partition window `days` (whole table when empty, or
+    when the mart has no time column: a current-state mart is checked whole)."""
     layout = paths()
     con = duckdb.connect(str(layout.warehouse), read_only=True)
     try:
-        if not days:
+        column = column or MART_TIME_COLUMNS.get(mart)
+        if not days or column is None:
             return con.execute(f'SELECT * FROM marts."{mart}"').df()
-        column = MART_TIME_COLUMNS[mart]
         lo = min(dt.date.fromisoformat(d) for d in days)
         hi = max(dt.date.fromisoformat(d) for d in days) + dt.timedelta(days=1)
         return con.execute(
@@ -69,7 +70,7 @@ def load_frame(context: Any, suite: Any) -> pd.DataFrame:
     days = check_partition_keys(context) or []
     if asset[0] == "raw":
         return load_raw_partitions(asset[1], days)
-    return load_mart_window(asset[-1], days)
+    return load_mart_window(asset[-1], days, getattr(suite, "window_column", None))
 
 
 def build_quality_checks() -> list:

@@ -6,38 +6,9 @@ registry, so adding a source means adding an entry here and a parser, not a new 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from orchestration.sources.model import FRAMEWORK_COLUMNS, Source
 
-# Columns the landing framework adds to every raw table (parsers never emit these).
-FRAMEWORK_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("event_id", "VARCHAR"),  # '<file_key>:<line_number>' — stable across re-landing
-    ("source_file", "VARCHAR"),  # inbox-relative path of the file the row came from
-    ("line_number", "BIGINT"),  # 1-based line in that file
-)
-
-
-@dataclass(frozen=True)
-class Source:
-    """A telemetry source: inbox layout, parser, and the typed columns it lands."""
-
-    name: str
-    description: str
-    file_glob: str  # inside inbox/<source>/<YYYY-MM-DD>/
-    parser: str  # key in orchestration.landing.parsers.PARSERS
-    columns: tuple[tuple[str, str], ...]  # parser output columns (name, DuckDB type), in order
-    timestamp_column: str = "ts"
-    keys: tuple[str, ...] = ("event_id",)
-    pseudonymise: tuple[str, ...] = ()  # parser emits clear text; landing stores keyed hashes
-    options: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def raw_columns(self) -> tuple[tuple[str, str], ...]:
-        """Everything a raw Parquet file of this source holds (event_date comes from the hive path)."""
-        return FRAMEWORK_COLUMNS[:1] + self.columns + FRAMEWORK_COLUMNS[1:]
-
-    @property
-    def asset_key(self) -> list[str]:
-        return ["raw", self.name]
+__all__ = ["FRAMEWORK_COLUMNS", "HTTP_METHODS", "LOG_LEVELS", "SOURCES", "Source", "get_source"]
 
 
 API_REQUESTS = Source(
@@ -99,10 +70,24 @@ ERROR_LOGS = Source(
     pseudonymise=("user_pseudo",),
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (API_REQUESTS, SYSTEM_METRICS, ERROR_LOGS)}
-
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _all_sources() -> dict[str, Source]:
+    # the families live in their own modules (one per area); they import Source from model.py
+    from orchestration.sources.families import db_stats, ops
+
+    found = (API_REQUESTS, SYSTEM_METRICS, ERROR_LOGS, *ops.SOURCES, *db_stats.SOURCES)
+    out: dict[str, Source] = {}
+    for src in found:
+        if src.name in out:
+            raise ValueError(f"source {src.name!r} registered twice")
+        out[src.name] = src
+    return out
+
+
+SOURCES: dict[str, Source] = _all_sources()
 
 
 def get_source(name: str) -> Source:

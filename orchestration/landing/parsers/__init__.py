@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orchestration.landing.parsers.base import ParseContext, Parser
 
+if TYPE_CHECKING:
+    from orchestration.sources.model import Source
 
-def get_parser(key: str) -> Parser:
-    """The parser registered under `key` (imported on first use)."""
+
+def get_parser(key: str, source: Source | None = None) -> Parser:
+    """The parser registered under `key` (imported on first use); generic parsers are configured
+    by the `source` they parse."""
     if key == "nginx_combined":
         from orchestration.landing.parsers.nginx import NginxCombinedParser
 
@@ -19,6 +25,12 @@ def get_parser(key: str) -> Parser:
         from orchestration.landing.parsers.jsonlog import JsonErrorLogParser
 
         return JsonErrorLogParser()
+    if key == "jsonl_records":
+        from orchestration.landing.parsers.jsonl import JsonLinesRecordParser
+
+        if source is None:
+            raise ValueError("the jsonl_records parser needs the Source it parses")
+        return JsonLinesRecordParser(source)
     raise KeyError(f"no parser registered as {key!r}")
 
 

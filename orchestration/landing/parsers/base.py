@@ -48,3 +48,18 @@ class Parser(Protocol):
 def sql_str(value: str) -> str:
     """Quote a Python string as a SQL string literal (for values taken from file names, never data)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def iso_timestamp_sql(text: str) -> str:
+    """SQL turning ISO 8601 text (`text` is a SQL expression) into a UTC TIMESTAMP, or NULL.
+
+    Accepts a trailing 'Z', a '+HH:MM'/'-HH:MM' offset, or no zone (read as UTC)."""
+    return f"""CASE
+        WHEN suffix({text}, 'Z') THEN try_cast(left({text}, -1) AS TIMESTAMP)
+        WHEN regexp_full_match(right({text}, 6), '[+-][0-9]{{2}}:[0-9]{{2}}')
+            THEN try_cast(left({text}, -6) AS TIMESTAMP) - to_minutes(
+                (CASE WHEN right({text}, 6)[1] = '-' THEN -1 ELSE 1 END)
+                * (substr(right({text}, 6), 2, 2)::INTEGER * 60
+                   + substr(right({text}, 6), 5, 2)::INTEGER))
+        ELSE try_cast({text} AS TIMESTAMP)
+    END"""

@@ -8,7 +8,7 @@ Each line is validated (`json_valid`) and parsed once into a struct by DuckDB's 
 
 from __future__ import annotations
 
-from orchestration.landing.parsers.base import ParseContext, sql_str
+from orchestration.landing.parsers.base import ParseContext, iso_timestamp_sql, sql_str
 from orchestration.sources.catalog import LOG_LEVELS
 
 _STRUCT = (
@@ -54,15 +54,7 @@ class JsonErrorLogParser:
         ),
         typed AS (
             SELECT *,
-                CASE
-                    WHEN suffix(ts_text, 'Z') THEN try_cast(left(ts_text, -1) AS TIMESTAMP)
-                    WHEN regexp_full_match(right(ts_text, 6), '[+-][0-9]{{2}}:[0-9]{{2}}')
-                        THEN try_cast(left(ts_text, -6) AS TIMESTAMP) - to_minutes(
-                            (CASE WHEN right(ts_text, 6)[1] = '-' THEN -1 ELSE 1 END)
-                            * (substr(right(ts_text, 6), 2, 2)::INTEGER * 60
-                               + substr(right(ts_text, 6), 5, 2)::INTEGER))
-                    ELSE try_cast(ts_text AS TIMESTAMP)
-                END AS ts_utc
+                {iso_timestamp_sql("ts_text")} AS ts_utc
             FROM fields
         )
         SELECT

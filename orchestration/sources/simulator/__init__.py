@@ -19,9 +19,11 @@ from orchestration.sources.simulator.core import (
 from orchestration.sources.simulator.incidents import (
     ALERTING_KINDS,
     EVENT_KINDS,
+    SCENARIO_KINDS,
     GroundTruth,
     Incident,
     default_incidents,
+    default_scenarios,
     load_ground_truth,
 )
 
@@ -29,12 +31,14 @@ __all__ = [
     "ALERTING_KINDS",
     "EVENT_KINDS",
     "EXTENSIONS",
+    "SCENARIO_KINDS",
     "FILE_KEYS",
     "SOURCES",
     "GroundTruth",
     "Incident",
     "SimulationResult",
     "default_incidents",
+    "default_scenarios",
     "default_window",
     "load_ground_truth",
     "simulate",

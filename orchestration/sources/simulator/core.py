@@ -32,6 +32,7 @@ from orchestration.sources.simulator.incidents import (
     Incident,
     default_incidents,
 )
+from orchestration.sources.simulator.plugins import SimSource, sim_sources
 from orchestration.sources.simulator.topology import (
     GATEWAY_HOSTS,
     HOSTS,
@@ -39,16 +40,19 @@ from orchestration.sources.simulator.topology import (
     host,
 )
 
-SOURCES: tuple[str, ...] = ("api_requests", "system_metrics", "error_logs")
+PLUGINS: dict[str, SimSource] = {p.name: p for p in sim_sources()}
+SOURCES: tuple[str, ...] = ("api_requests", "system_metrics", "error_logs", *PLUGINS)
 EXTENSIONS: dict[str, str] = {
     "api_requests": "log",
     "system_metrics": "prom",
     "error_logs": "jsonl",
+    **{name: p.extension for name, p in PLUGINS.items()},
 }
 FILE_KEYS: dict[str, tuple[str, ...]] = {
     "api_requests": GATEWAY_HOSTS,
     "system_metrics": tuple(h.name for h in HOSTS),
     "error_logs": tuple(LOG_COMPONENTS),
+    **{name: p.file_keys for name, p in PLUGINS.items()},
 }
 
 
@@ -72,6 +76,7 @@ class SimulationResult:
     elapsed_s: float = 0.0
     changed_files: int = 0  # files whose bytes actually changed on disk
     corrupt_line_locations: list[dict[str, object]] = field(default_factory=list)
+    scenarios: list[Incident] = field(default_factory=list)  # data-model scenarios
 
     @property
     def files_written(self) -> dict[str, int]:
@@ -107,6 +112,11 @@ def _validate(scenario: list[Incident]) -> None:
                 raise ValueError(f"{inc.id}: host must be a gateway ({GATEWAY_HOSTS}) or None")
             if inc.component not in LOG_COMPONENTS:
                 raise ValueError(f"{inc.id}: component {inc.component!r} writes no error log")
+        elif inc.is_scenario:
+            if inc.host is not None:
+                host(inc.host)
+            if inc.kind != "silent_collector" and not inc.target:
+                raise ValueError(f"{inc.id}: a {inc.kind} scenario needs a target")
         else:
             if inc.host is None:
                 raise ValueError(f"{inc.id}: a {inc.kind} incident needs a host")
@@ -243,7 +253,8 @@ def simulate(
                 lines[source] += n_lines
                 events[source] += n_events
 
-    notable = [i for i in scenario if not i.alerting]
+    scenarios = [i for i in scenario if i.is_scenario]
+    notable = [i for i in scenario if not i.alerting and not i.is_scenario]
     known = {(i.host, i.start) for i in notable}
     notable += [r for r in _scheduled_reboots(start, end) if (r.host, r.start) not in known]
     truth = GroundTruth(
@@ -252,6 +263,7 @@ def simulate(
         end=end,
         incidents=[i for i in scenario if i.alerting],
         events=notable,
+        scenarios=scenarios,
         corrupt_lines=corrupt,
         scale=scale,
         corrupt_line_locations=locations,
@@ -271,6 +283,7 @@ def simulate(
         bytes_written=nbytes,
         incidents=truth.incidents,
         notable_events=notable,
+        scenarios=scenarios,
         ground_truth_path=truth_path,
         elapsed_s=time.perf_counter() - t_begin,
         changed_files=changed,
@@ -293,8 +306,11 @@ def _generate(
     if source == "system_metrics":
         scr = system_metrics.generate_hour(models[file_key], hour)
         return _FileData(scr.blocks, scr.ts_us, scr.lines_per_block, scr.samples_per_block)
-    log = error_logs.generate_hour(seed, file_key, hour, scenario)
-    return _FileData(log.lines, log.ts_us, 1, 1)
+    if source == "error_logs":
+        log = error_logs.generate_hour(seed, file_key, hour, scenario)
+        return _FileData(log.lines, log.ts_us, 1, 1)
+    records, ts_us = PLUGINS[source].generate_hour(seed, scale, file_key, hour, scenario)
+    return _FileData(records, ts_us, 1, 1)
 
 
 def default_window(now: datetime, days: float = 2.0) -> tuple[datetime, datetime]:

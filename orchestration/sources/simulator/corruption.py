@@ -39,6 +39,8 @@ _STDERR = (
     "name='<stderr>'> at interpreter shutdown, possibly due to daemon threads",
     "Exception ignored in: <function Connection.__del__ at 0x7f{pid:x}c1e5d30>",
 )
+# JSON-lines sources added through simulator/plugins.py
+JSONL_KINDS: tuple[str, ...] = ("cut_json", "binary_garbage", "stderr_text")
 BAD_STATUS = ("-", "2OO", "null")
 
 
@@ -55,7 +57,7 @@ class Slot:
 def day_plan(seed: int, source: str, day: int, file_keys: tuple[str, ...]) -> list[Slot]:
     """The corrupt-line slots of `source` on epoch day `day`."""
     rng = stream(seed, source, "corrupt", day)
-    kinds = KINDS[source]
+    kinds = KINDS.get(source, JSONL_KINDS)
     offset = int(rng.integers(0, len(kinds)))
     slots = []
     for j in range(SLOTS_PER_DAY):

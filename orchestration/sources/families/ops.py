@@ -1,0 +1,7 @@
+"""Sources of the ops family (see orchestration/sources/catalog.py)."""
+
+from __future__ import annotations
+
+from orchestration.sources.model import Source
+
+SOURCES: tuple[Source, ...] = ()
