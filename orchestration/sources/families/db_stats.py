@@ -1,7 +1,12 @@
-"""Sources of the db_stats family (see orchestration/sources/catalog.py)."""
+"""Database statistics sources (PostgreSQL statistics views as JSON-lines snapshots).
+
+Two areas, one module each: activity (database counters, connections and pool, locks,
+replication, query cache) and objects (statements, indexes, tables).
+"""
 
 from __future__ import annotations
 
+from orchestration.sources.families import db_activity, db_objects
 from orchestration.sources.model import Source
 
-SOURCES: tuple[Source, ...] = ()
+SOURCES: tuple[Source, ...] = (*db_activity.SOURCES, *db_objects.SOURCES)
