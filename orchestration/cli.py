@@ -134,6 +134,21 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rejects(args: argparse.Namespace) -> int:
+    home = _export_home()
+    from orchestration.quality.rejects import collect_rejects, render
+    from orchestration.settings import paths
+
+    report = collect_rejects(
+        paths(home), source=args.source, days=args.date or None, samples=args.samples
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        render(report)
+    return 0
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     from orchestration.assets.dbt_project import prepare_manifest
 
@@ -200,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("--date", required=True)
     la.add_argument("--source", default=None)
     la.set_defaults(func=cmd_land)
+
+    r = sub.add_parser("rejects", help="the quarantine: rejected rows by source and reason")
+    r.add_argument("--source", default=None)
+    r.add_argument("--date", action="append", help="a landed day (repeatable); default: all")
+    r.add_argument("--samples", type=int, default=3, help="example lines per reason")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_rejects)
 
     a = sub.add_parser("alerts", help="evaluate the alert rules over the served marts now")
     a.set_defaults(func=cmd_alerts)
