@@ -24,7 +24,11 @@ DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "rules.yml"
 RULES_ENV = "OPSDW_ALERT_RULES"
 
 COMPARISONS: tuple[str, ...] = (">", ">=", "<", "<=")
-FILTER_OPS: tuple[str, ...] = ("==", "!=", ">", ">=", "<", "<=", "in", "not in")
+# "is" / "is not" compare NULL-safely (IS [NOT] DISTINCT FROM): `data_ok is not false` keeps the
+# windows whose data is good or was never judged, and drops the ones known to be incomplete.
+FILTER_OPS: tuple[str, ...] = (
+    "==", "!=", ">", ">=", "<", "<=", "in", "not in", "is", "is not",
+)  # fmt: skip
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 # Placeholders a template may use besides the rule's label columns.
 TEMPLATE_FIELDS: tuple[str, ...] = (
@@ -59,7 +63,10 @@ _RULE_KEYS = frozenset(
     }
 )
 _REQUIRED_KEYS = ("alert", "mart", "time_column", "window", "value", "op", "threshold")
-_SQL_OPS = {"==": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_SQL_OPS = {
+    "==": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<=",
+    "is": "IS NOT DISTINCT FROM", "is not": "IS DISTINCT FROM",
+}  # fmt: skip
 
 
 class RuleError(ValueError):

@@ -1,8 +1,9 @@
 """A warehouse built from the default scenario, for the tests that look for each injected
 scenario in the mart that should show it.
 
-Fast path, no Dagster and no GX: simulate -> land every source and day -> `dbt build` (models
-and data tests; unit tests run in their own test). Built once per session (see conftest).
+Fast path, no Dagster and no GX: simulate -> land every source and day -> evaluate the SLAs
+(as the sla_<source> checks do) -> `dbt build` (models and data tests; unit tests run in their
+own test). Built once per session (see conftest).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def run_dbt(home: Path, *args: str, target: Path | None = None) -> subprocess.Co
 def build_scenario_warehouse(home: Path, start: dt.datetime = START, end: dt.datetime = END,
                              scale: float = SCALE, incidents=None) -> ScenarioWarehouse:  # fmt: skip
     from orchestration.landing.land import land_partition
+    from orchestration.quality.sla import evaluate_partition, load_sla, record_results
     from orchestration.sources.catalog import SOURCES
     from orchestration.sources.simulator import load_ground_truth, simulate
 
@@ -69,6 +71,11 @@ def build_scenario_warehouse(home: Path, start: dt.datetime = START, end: dt.dat
         for source in SOURCES.values():
             for day in days:
                 land_partition(source, day, home)
+        # what the sla_<source> asset checks do between landing and dbt in the Dagster job
+        slas = load_sla()
+        for name in SOURCES:
+            for day in days:
+                record_results(evaluate_partition(name, day, slas[name]), name, day)
     finally:
         if old is None:
             os.environ.pop("OPSDW_HOME", None)

@@ -27,16 +27,22 @@ MART_DDL = {
         "requests BIGINT, client_errors BIGINT, server_errors BIGINT, error_count BIGINT, "
         "error_rate DOUBLE, server_error_rate DOUBLE, avg_latency_ms DOUBLE, "
         "p50_latency_ms DOUBLE, p95_latency_ms DOUBLE, p99_latency_ms DOUBLE, "
-        "max_latency_ms DOUBLE"
+        "max_latency_ms DOUBLE, data_ok BOOLEAN"
     ),
     "host_resource_usage_5m": (
         "window_start TIMESTAMP, window_end TIMESTAMP, host VARCHAR, component VARCHAR, "
         "samples BIGINT, avg_cpu_pct DOUBLE, max_cpu_pct DOUBLE, min_cpu_pct DOUBLE, "
         "avg_mem_pct DOUBLE, max_mem_pct DOUBLE, avg_disk_pct DOUBLE, max_disk_pct DOUBLE, "
-        "high_cpu_samples BIGINT, high_memory_samples BIGINT"
+        "high_cpu_samples BIGINT, high_memory_samples BIGINT, data_ok BOOLEAN"
     ),
     "error_counts_1m": (
-        "minute_start TIMESTAMP, component VARCHAR, level VARCHAR, error_count BIGINT"
+        "minute_start TIMESTAMP, component VARCHAR, level VARCHAR, error_count BIGINT, "
+        "data_ok BOOLEAN"
+    ),
+    "data_coverage_5m": (
+        "source VARCHAR, host VARCHAR, window_start TIMESTAMP, window_end TIMESTAMP, "
+        "coverage_ratio DOUBLE, min_ratio DOUBLE, detail VARCHAR, data_ok BOOLEAN, "
+        "failed_checks VARCHAR, evaluated_at TIMESTAMP"
     ),
 }
 
@@ -103,6 +109,18 @@ def err_row(minute: int, component: str = "app-server", level: str = "CRITICAL",
         "component": component,
         "level": level,
         "error_count": count,
+    }
+
+
+def coverage_row(minute: int, host: str = "app-2", ratio: float = 1.0) -> dict[str, Any]:
+    return {
+        "source": "system_metrics",
+        "host": host,
+        "window_start": at(minute),
+        "window_end": at(minute + 5),
+        "coverage_ratio": ratio,
+        "min_ratio": 0.995,
+        "data_ok": ratio >= 0.995,
     }
 
 
@@ -433,6 +451,7 @@ BREACH: dict[str, dict[str, list[dict[str, Any]]]] = {
     "CriticalErrorBurst": {
         "error_counts_1m": [err_row(0, "database", count=12), err_row(1, "database", count=7)]
     },
+    "CollectorSilent": {"data_coverage_5m": [coverage_row(m, ratio=0.0) for m in (0, 5, 10)]},
 }
 CALM: dict[str, list[dict[str, Any]]] = {
     "api_performance_5m": [
@@ -446,6 +465,8 @@ CALM: dict[str, list[dict[str, Any]]] = {
         err_row(0, "database", "ERROR", 400),
         err_row(1, "database", "ERROR", 3),
     ],
+    # a scrape lost per window (19 of 20) is incomplete, not a silent collector
+    "data_coverage_5m": [coverage_row(m, ratio=0.95) for m in (0, 5, 10)],
 }
 EXPECTED_LABELS = {
     "EndpointHighErrorRate": {"endpoint": "/checkout", "method": "POST"},
@@ -453,6 +474,7 @@ EXPECTED_LABELS = {
     "HostCpuSaturation": {"host": "app-1", "component": "app-server"},
     "HostMemoryExhaustion": {"host": "app-1", "component": "app-server"},
     "CriticalErrorBurst": {"component": "database"},
+    "CollectorSilent": {"source": "system_metrics", "host": "app-2"},
 }
 
 
@@ -470,6 +492,21 @@ def test_shipped_rule_fires_on_breach(home: Path, name: str) -> None:
     ]
     fired = report.transitions[0]
     assert "{" not in fired.summary and "{" not in fired.description
+
+
+@pytest.mark.parametrize("name", sorted(set(BREACH) - {"CollectorSilent"}))
+def test_threshold_rules_ignore_windows_whose_data_is_not_ok(home: Path, name: str) -> None:
+    # the same breaching rows, marked incomplete/suspect by the SLAs: no alert at all
+    tables = {t: [{**r, "data_ok": False} for r in rows] for t, rows in BREACH[name].items()}
+    write_marts(home, **tables)
+    assert engine.evaluate(home, NOW).transitions == []
+
+
+def test_unjudged_windows_still_alert(home: Path) -> None:
+    # data_ok NULL (no SLA evaluation, e.g. a standalone dbt build) is not "bad data"
+    rows = [{**r, "data_ok": None} for r in BREACH["HostCpuSaturation"]["host_resource_usage_5m"]]
+    write_marts(home, host_resource_usage_5m=rows)
+    assert [t.rule for t in engine.evaluate(home, NOW).transitions] == ["HostCpuSaturation"]
 
 
 def test_shipped_rules_are_silent_on_calm_data(home: Path) -> None:

@@ -73,12 +73,12 @@ def test_shipped_rules_parse() -> None:
         0.05,
     )
     assert err.for_ == timedelta(minutes=10)
-    assert err.filters == (Filter("requests", ">=", 50),)
+    assert err.filters == (Filter("requests", ">=", 50), Filter("data_ok", "is not", False))
     assert "5xx" in err.description and "20 requests" in err.description
 
     p95 = rules["EndpointHighLatencyP95"]
     assert (p95.value, p95.threshold, p95.for_) == ("p95_latency_ms", 1000, timedelta(minutes=10))
-    assert p95.filters == (Filter("requests", ">=", 50),)
+    assert p95.filters == (Filter("requests", ">=", 50), Filter("data_ok", "is not", False))
 
     cpu = rules["HostCpuSaturation"]
     assert (cpu.mart, cpu.labels, cpu.value, cpu.op, cpu.threshold, cpu.for_) == (
@@ -103,7 +103,7 @@ def test_shipped_rules_parse() -> None:
         5,
         timedelta(),
     )
-    assert burst.filters == (Filter("level", "==", "CRITICAL"),)
+    assert burst.filters == (Filter("level", "==", "CRITICAL"), Filter("data_ok", "is not", False))
 
     for rule in rules.values():
         assert rule.severity in ("critical", "warning")

@@ -19,31 +19,35 @@ T0 = datetime(2024, 3, 1, 10, 0)
 
 
 def serving_with_breach(home: Path) -> None:
-    """All three marts; /checkout POST fails 15% of 200 requests in three 5-minute windows."""
+    """The marts the rules read; /checkout POST fails 15% of 200 requests in three 5-minute windows."""
     home.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(paths(home).serving))
     con.execute("CREATE SCHEMA marts")
     con.execute(
         "CREATE TABLE marts.api_performance_5m (window_start TIMESTAMP, window_end TIMESTAMP, "
         "endpoint VARCHAR, method VARCHAR, requests BIGINT, server_error_rate DOUBLE, "
-        "p95_latency_ms DOUBLE)"
+        "p95_latency_ms DOUBLE, data_ok BOOLEAN)"
     )
     con.execute(
         "CREATE TABLE marts.host_resource_usage_5m (window_start TIMESTAMP, host VARCHAR, "
-        "component VARCHAR, avg_cpu_pct DOUBLE, avg_mem_pct DOUBLE)"
+        "component VARCHAR, avg_cpu_pct DOUBLE, avg_mem_pct DOUBLE, data_ok BOOLEAN)"
     )
     con.execute(
         "CREATE TABLE marts.error_counts_1m (minute_start TIMESTAMP, component VARCHAR, "
-        "level VARCHAR, error_count BIGINT)"
+        "level VARCHAR, error_count BIGINT, data_ok BOOLEAN)"
+    )
+    con.execute(
+        "CREATE TABLE marts.data_coverage_5m (window_start TIMESTAMP, source VARCHAR, "
+        "host VARCHAR, coverage_ratio DOUBLE)"
     )
     for i in range(3):
         start = T0 + timedelta(minutes=5 * i)
         con.execute(
-            "INSERT INTO marts.api_performance_5m VALUES (?, ?, '/checkout', 'POST', 200, 0.15, 300)",
+            "INSERT INTO marts.api_performance_5m VALUES (?, ?, '/checkout', 'POST', 200, 0.15, 300, true)",
             [start, start + timedelta(minutes=5)],
         )
         con.execute(
-            "INSERT INTO marts.host_resource_usage_5m VALUES (?, 'app-1', 'app-server', 40, 50)",
+            "INSERT INTO marts.host_resource_usage_5m VALUES (?, 'app-1', 'app-server', 40, 50, true)",
             [start],
         )
     con.close()
@@ -70,7 +74,7 @@ def test_sensor_returns_skip_reason_with_summary(home: Path) -> None:
     result = alert_rules_sensor(context)
     assert isinstance(result, SkipReason)
     # 5 shipped rules; 2 complete windows each on the 5-minute marts, none on error_counts_1m.
-    assert result.skip_message == "5 rules evaluated over 8 new windows; 1 firing, 0 resolved"
+    assert result.skip_message == "6 rules evaluated over 8 new windows; 1 firing, 0 resolved"
     cursor = json.loads(context.cursor or "{}")
     assert cursor["summary"] == result.skip_message and cursor["firing"] == 1
 
@@ -81,7 +85,7 @@ def test_sensor_returns_skip_reason_with_summary(home: Path) -> None:
     # cursor) still sees no new windows and fires nothing again.
     again = alert_rules_sensor(build_sensor_context())
     assert isinstance(again, SkipReason)
-    assert again.skip_message == "5 rules evaluated over 0 new windows; 0 firing, 0 resolved"
+    assert again.skip_message == "6 rules evaluated over 0 new windows; 0 firing, 0 resolved"
     assert len(paths(home).outbox.read_text().splitlines()) == 1
 
 

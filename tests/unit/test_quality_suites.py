@@ -235,16 +235,26 @@ def clean_mart_error_counts_1m() -> pd.DataFrame:
     )
 
 
+def _with_data_ok(build: Callable[[], pd.DataFrame]) -> Callable[[], pd.DataFrame]:
+    """The telemetry marts carry data_ok (SLA verdict of the window; NULL when not judged)."""
+
+    def f() -> pd.DataFrame:
+        df = build()
+        return df.assign(data_ok=[True, None, *[False] * (len(df) - 2)][: len(df)])
+
+    return f
+
+
 CLEAN: dict[str, Callable[[], pd.DataFrame]] = {
     "raw_api_requests": clean_raw_api_requests,
     "raw_system_metrics": clean_raw_system_metrics,
     "raw_error_logs": clean_raw_error_logs,
-    "mart_api_performance_5m": clean_mart_api_performance_5m,
-    "mart_api_performance_hourly": clean_mart_api_performance_hourly,
-    "mart_host_resource_usage_5m": clean_mart_host_resource_usage_5m,
-    "mart_system_health": clean_mart_system_health,
-    "mart_error_summary": clean_mart_error_summary,
-    "mart_error_counts_1m": clean_mart_error_counts_1m,
+    "mart_api_performance_5m": _with_data_ok(clean_mart_api_performance_5m),
+    "mart_api_performance_hourly": _with_data_ok(clean_mart_api_performance_hourly),
+    "mart_host_resource_usage_5m": _with_data_ok(clean_mart_host_resource_usage_5m),
+    "mart_system_health": _with_data_ok(clean_mart_system_health),
+    "mart_error_summary": _with_data_ok(clean_mart_error_summary),
+    "mart_error_counts_1m": _with_data_ok(clean_mart_error_counts_1m),
 }
 
 
@@ -523,7 +533,7 @@ def test_every_suite_has_a_failing_case():
 
 
 def test_result_records_threshold_and_observed_values(run):
-    df = setv("max_cpu_pct", 0, 250.0)(clean_mart_host_resource_usage_5m())
+    df = setv("max_cpu_pct", 0, 250.0)(CLEAN["mart_host_resource_usage_5m"]())
     result = run("mart_host_resource_usage_5m", df)
     (cpu,) = result.failed
     assert cpu.type == BETWEEN and cpu.column == "max_cpu_pct"
@@ -537,13 +547,13 @@ def test_result_records_threshold_and_observed_values(run):
 
 
 def test_infinite_observed_values_are_strict_json(run):
-    df = setv("avg_disk_pct", 1, math.inf)(clean_mart_host_resource_usage_5m())
+    df = setv("avg_disk_pct", 1, math.inf)(CLEAN["mart_host_resource_usage_5m"]())
     (disk,) = run("mart_host_resource_usage_5m", df).failed
     assert disk.observed["partial_unexpected_list"] == ["Infinity"]
 
 
 def test_missing_column_reports_the_gx_error(run):
-    result = run("mart_error_counts_1m", drop("level")(clean_mart_error_counts_1m()))
+    result = run("mart_error_counts_1m", drop("level")(CLEAN["mart_error_counts_1m"]()))
     not_null = next(e for e in result.failed if e.type == NOT_NULL and e.column == "level")
     assert "level" in (not_null.error or "")
 

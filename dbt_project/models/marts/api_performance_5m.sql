@@ -59,4 +59,7 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ data_ok('api_requests', "final.window_start", "final.window_end") }} as data_ok
+from final

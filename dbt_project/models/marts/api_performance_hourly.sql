@@ -90,4 +90,7 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ data_ok('api_requests', "final.hour", "final.hour + interval '1 hour'") }} as data_ok
+from final

@@ -32,4 +32,7 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ data_ok('error_logs', "final.minute_start", "final.minute_start + interval '1 minute'") }} as data_ok
+from final

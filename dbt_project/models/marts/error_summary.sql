@@ -102,4 +102,7 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ data_ok('error_logs', "cast(final.event_date as timestamp)", "cast(final.event_date as timestamp) + interval '1 day'") }} as data_ok
+from final

@@ -56,4 +56,9 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    -- were this host's scrapes complete and fresh in the window? (SLA results; NULL: unknown)
+    {{ data_ok('system_metrics', 'final.window_start', 'final.window_end', '[final.host]') }}
+        as data_ok
+from final

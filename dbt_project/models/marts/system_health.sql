@@ -132,6 +132,16 @@ components as (
 
 ),
 
+-- every host a component had in the build window, so that a host that fell silent in one
+-- 5-minute window still counts against that window's data_ok
+component_hosts as (
+
+    select component, list(distinct host order by host) as all_hosts
+    from reporting
+    group by component
+
+),
+
 joined as (
 
     select
@@ -186,4 +196,12 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    {{ all_ok([
+        data_ok('system_metrics', 'final.window_start', 'final.window_end',
+                '(select all_hosts from component_hosts ch where ch.component is not distinct from final.component)'),
+        data_ok('api_requests', 'final.window_start', 'final.window_end'),
+        data_ok('error_logs', 'final.window_start', 'final.window_end'),
+    ]) }} as data_ok
+from final

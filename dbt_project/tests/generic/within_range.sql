@@ -1,9 +1,15 @@
-{#- Every non-NULL value of column_name lies in [min_value, max_value]. -#}
-{% test within_range(model, column_name, min_value, max_value) %}
+{#- Every non-NULL value of column_name lies in [min_value, max_value]; either bound may be
+    omitted (e.g. only min_value: 0 for "never negative"). -#}
+{% test within_range(model, column_name, min_value=none, max_value=none) %}
 
 select {{ column_name }}
 from {{ model }}
-where {{ column_name }} < {{ min_value }}
+where false
+{%- if min_value is not none %}
+   or {{ column_name }} < {{ min_value }}
+{%- endif %}
+{%- if max_value is not none %}
    or {{ column_name }} > {{ max_value }}
+{%- endif %}
 
 {% endtest %}

@@ -1,0 +1,54 @@
+-- One row per (source, subject, 5-minute window) that a failed SLA result covers: the data
+-- behind that window is known to be incomplete, stale or suspect. subject is a host, or '*'
+-- when the failure concerns the whole source (volume hour, reject rate of the day).
+with
+
+failed as (
+
+    select * from {{ ref('stg_quality__sla_results') }}
+    where not passed
+
+),
+
+spans as (
+
+    select
+        source,
+        case when check_name in ('volume', 'reject_rate') then '*' else subject end as subject,
+        check_name,
+        -- freshness: from the newest event to the reference time, i.e. the silent stretch
+        time_bucket(interval '5 minutes', window_start) as first_window,
+        window_end as span_end,
+        detail
+    from failed
+    where window_start is not null and window_end is not null
+
+),
+
+windows as (
+
+    select
+        spans.source,
+        spans.subject,
+        spans.check_name,
+        w.window_start,
+        spans.detail
+    from spans,
+        lateral (
+            select unnest(generate_series(
+                spans.first_window,
+                spans.span_end - interval '1 microsecond',
+                interval '5 minutes'
+            )) as window_start
+        ) as w
+
+)
+
+select
+    source,
+    subject,
+    window_start,
+    string_agg(distinct check_name, ',' order by check_name) as failed_checks,
+    min(detail) as example_detail
+from windows
+group by source, subject, window_start

@@ -1,0 +1,202 @@
+"""SLA evaluation on a hand-made lake whose answers are known (expectations/sla.yml semantics)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from orchestration.quality.sla import (
+    Completeness,
+    Freshness,
+    RejectRate,
+    SlaError,
+    SourceSla,
+    Volume,
+    evaluate_partition,
+    load_sla,
+    parse_sla,
+    record_results,
+    verdict,
+)
+from orchestration.sources.catalog import SOURCES
+
+DAY = "2026-11-02"
+D0 = dt.datetime(2026, 11, 2)
+
+
+def _write(home, source, day, name, rows):
+    part = home / "lake" / "raw" / source / f"event_date={day}"
+    part.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows, columns=["host", "ts"]).astype(
+        {"host": "object", "ts": "datetime64[us]"}
+    )
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute(f"COPY (SELECT host::VARCHAR AS host, ts::TIMESTAMP AS ts FROM frame) "
+                f"TO '{part / name}' (FORMAT parquet)")  # fmt: skip
+    con.close()
+
+
+def _manifest(home, source, day, read=100, rejected=0):
+    part = home / "lake" / "raw" / source / f"event_date={day}"
+    part.mkdir(parents=True, exist_ok=True)
+    (part / "_manifest.json").write_text(
+        json.dumps({"rows_read": read, "rows_landed": read - rejected, "rows_rejected": rejected})
+    )
+
+
+def _scrapes(host, start, end, every_s=15, skip=()):
+    out, t = [], start
+    while t < end:
+        if not any(a <= t < b for a, b in skip):
+            out.append((host, t))
+        t += dt.timedelta(seconds=every_s)
+    return out
+
+
+def at(h, m=0, s=0, day=D0):
+    return day + dt.timedelta(hours=h, minutes=m, seconds=s)
+
+
+SLA = SourceSla(
+    source="system_metrics",
+    reject_rate=RejectRate(warn=0.001, error=0.01),
+    volume=Volume(max_abs_z=3.0, min_history=7, history_days=14),
+    freshness=Freshness(max_age_minutes=5, per="host"),
+    completeness=Completeness(
+        per="host", expected_every_seconds=15, window_minutes=5, min_ratio=0.995
+    ),  # fmt: skip
+)
+
+
+@pytest.fixture
+def lake(opsdw_home):
+    """Host a: silent 10:05-10:10, and 3 scrapes lost at 10:10:00-10:10:45 (17 of 20).
+    Host b: complete, but its 10:00-10:05 scrapes were delivered late, into the next day's
+    partition (a collector that reports late)."""
+    a = _scrapes("a", at(0), at(24), skip=[(at(10, 5), at(10, 10)), (at(10, 10), at(10, 10, 45))])
+    b_all = _scrapes("b", at(0), at(24))
+    late = [r for r in b_all if at(10) <= r[1] < at(10, 5)]
+    on_time = [r for r in b_all if r not in late]
+    _write(opsdw_home, "system_metrics", DAY, "a.parquet", a)
+    _write(opsdw_home, "system_metrics", DAY, "b.parquet", on_time)
+    _manifest(opsdw_home, "system_metrics", DAY, read=len(a) + len(on_time))
+    return opsdw_home, late
+
+
+def test_collection_rate_matches_the_hand_computed_windows(lake):
+    home, late = lake
+    # the late batch has not arrived yet: b's 10:00 window is empty (0 of 20)
+    before = evaluate_partition("system_metrics", DAY, SLA, now=at(23, 59))
+    failed = {(r.subject, r.window_start): r.observed for r in before
+              if r.check == "completeness" and not r.passed}  # fmt: skip
+    assert failed == {("a", at(10, 5)): 0.0, ("a", at(10, 10)): 0.85, ("b", at(10)): 0.0}
+    # it arrives (filed under the next day's inbox folder): counted by event time, b is complete
+    _write(home, "system_metrics", "2026-11-03", "b-late.parquet", late)
+    after = evaluate_partition("system_metrics", DAY, SLA, now=at(23, 59))
+    comp = [r for r in after if r.check == "completeness"]
+    failed = {(r.subject, r.window_start): r.observed for r in comp if not r.passed}
+    assert failed == {("a", at(10, 5)): 0.0, ("a", at(10, 10)): 0.85}
+    # 2 hosts x windows that ended by 23:59 (287 of 288); the 23:55 window is not judged yet
+    assert len(comp) == 2 * 287
+    assert {r.detail for r in comp if (r.subject, r.window_start) == ("a", at(10, 10))} == {
+        "17 of 20 expected"
+    }
+    # overall collection rate for the day, by hand: a lost 20 + 3 of 2 x 5760 scrapes
+    received = sum(r.observed * 20 for r in comp)
+    assert round(received) == 2 * 287 * 20 - 23
+
+
+def test_freshness_per_host_and_a_host_that_went_silent(lake):
+    home, _ = lake
+    # host c reported yesterday only: it is expected today and is stale
+    _write(home, "system_metrics", "2026-11-01", "c.parquet", _scrapes("c", at(-24), at(-1)))
+    res = evaluate_partition("system_metrics", DAY, SLA, now=at(12))
+    fresh = {r.subject: r for r in res if r.check == "freshness"}
+    assert set(fresh) == {"a", "b", "c"}
+    assert fresh["a"].passed and fresh["a"].observed == 0.25  # newest 11:59:45
+    assert (
+        not fresh["c"].passed and fresh["c"].observed == 13 * 60 + 0.25
+    )  # since 22:59:45 the day before
+    # completeness judges c too: every window of c today is empty
+    c_windows = [r for r in res if r.check == "completeness" and r.subject == "c"]
+    assert len(c_windows) == 144 and not any(r.passed for r in c_windows)
+
+
+def test_volume_flags_the_hour_that_breaks_its_history(opsdw_home):
+    # 10 history days: hour 10 has 240 rows +-2; today hour 10 has 120 -> z far beyond 3
+    for k in range(1, 11):
+        d = D0 - dt.timedelta(days=k)
+        rows = _scrapes("a", d + dt.timedelta(hours=9), d + dt.timedelta(hours=11))
+        rows = rows[: len(rows) - (k % 3)]  # 480, 479, 478 rows: a little variance
+        _write(opsdw_home, "system_metrics", d.date().isoformat(), "a.parquet", rows)
+        _manifest(opsdw_home, "system_metrics", d.date().isoformat())
+    today = _scrapes("a", at(9), at(10)) + _scrapes("a", at(10), at(11), every_s=30)
+    _write(opsdw_home, "system_metrics", DAY, "a.parquet", today)
+    _manifest(opsdw_home, "system_metrics", DAY)
+    res = [r for r in evaluate_partition("system_metrics", DAY, SLA, now=at(12))
+           if r.check == "volume"]  # fmt: skip
+    by_hour = {r.subject: r for r in res}
+    assert set(by_hour) == {f"{h:02d}:00" for h in range(12)}  # hours ended by 12:00
+    assert by_hour["09:00"].passed and by_hour["11:00"].passed  # 0 rows, as always
+    h10 = by_hour["10:00"]
+    # by hand: history of hour 10 = 240 rows each day except the last-rows trimming
+    past = [240 - (1 if k % 3 == 1 else 2 if k % 3 == 2 else 0) for k in range(1, 11)]
+    mean = sum(past) / 10
+    sd = math.sqrt(sum((v - mean) ** 2 for v in past) / 9)
+    assert not h10.passed and h10.observed == pytest.approx((120 - mean) / sd)
+
+
+def test_volume_needs_seven_days_of_history(opsdw_home):
+    _write(opsdw_home, "system_metrics", DAY, "a.parquet", _scrapes("a", at(0), at(1)))
+    res = [r for r in evaluate_partition("system_metrics", DAY, SLA, now=at(2))
+           if r.check == "volume"]  # fmt: skip
+    assert all(r.passed and r.observed is None for r in res)
+
+
+@pytest.mark.parametrize(
+    ("rejected", "passed", "severity", "v"),
+    [(0, True, "warn", "ok"), (5, False, "warn", "warn"), (50, False, "error", "error")],
+)
+def test_reject_rate_severity(opsdw_home, rejected, passed, severity, v):
+    _manifest(opsdw_home, "error_logs", DAY, read=1000, rejected=rejected)
+    sla = SourceSla("error_logs", RejectRate(0.001, 0.01), Volume())
+    (r,) = [
+        r for r in evaluate_partition("error_logs", DAY, sla, now=at(1)) if r.check == "reject_rate"
+    ]
+    assert (r.passed, r.severity, r.observed) == (passed, severity, rejected / 1000)
+    assert verdict([r]) == v
+
+
+def test_results_land_atomically_and_history_appends(lake):
+    home, _ = lake
+    res = evaluate_partition("system_metrics", DAY, SLA, now=at(23, 59))
+    latest = record_results(res, "system_metrics", DAY)
+    record_results(res, "system_metrics", DAY)
+    con = duckdb.connect()
+    n = con.execute(f"SELECT count(*) FROM '{latest}'").fetchone()[0]
+    hist = con.execute(
+        f"SELECT count(*) FROM '{home}/lake/quality/history/*/*.parquet'"
+    ).fetchone()[0]
+    assert n == len(res) and hist == 2 * len(res)
+    assert not list(latest.parent.glob(".*.tmp"))
+
+
+def test_spec_file_covers_every_source_and_rejects_mistakes(tmp_path):
+    slas = load_sla()
+    assert set(slas) == set(SOURCES)
+    assert slas["system_metrics"].completeness.min_ratio == 0.995  # seed 000: > 99.5 %
+    with pytest.raises(SlaError, match="unknown checks"):
+        parse_sla({"sources": {"x": {"freshnes": {}}}})
+    with pytest.raises(SlaError, match="unknown keys"):
+        parse_sla({"sources": {"x": {"freshness": {"max_age": 5}}}})
+    with pytest.raises(SlaError, match="severity"):
+        parse_sla({"sources": {"x": {"freshness": {"max_age_minutes": 5, "severity": "fatal"}}}})
+    with pytest.raises(SlaError, match="unknown sources"):
+        parse_sla(yaml.safe_load("sources: {nope: {}}"), known_sources=["a"])
