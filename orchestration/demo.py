@@ -42,6 +42,7 @@ class DemoReport:
     checks: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
+    quality: list[dict[str, Any]] = field(default_factory=list)  # data_quality_sla rows
     run_id: str | None = None
     success: bool = False
     failure: str | None = None
@@ -227,6 +228,14 @@ def run_demo(
                 report.marts[name] = int(
                     con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]
                 )
+            if "data_quality_sla" in report.marts:
+                cur = con.execute(
+                    "SELECT source, event_date, sla_status, sla_attainment, collection_rate, "
+                    "freshness_failures, volume_anomalies, reject_rate "
+                    "FROM marts.data_quality_sla ORDER BY source, event_date"
+                )
+                cols = [d[0] for d in cur.description]
+                report.quality = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
     # 4. alert rules over the served marts (what the sensor does every 30 s)
     t = time.perf_counter()
@@ -294,6 +303,21 @@ def print_report(report: DemoReport, console: Any = None) -> None:
     for c in failed:
         console.print(f"  [red]FAILED[/] {c['asset']} {c['check']} ({c['severity']})")
 
+    if report.quality:
+        t = Table(title="Data quality (SLAs per source and day, marts.data_quality_sla)")
+        for c in ("source", "day", "SLA", "attainment", "collection rate", "stale", "reject rate"):
+            t.add_column(c)
+        colour = {"OK": "green", "WARN": "yellow", "ERROR": "red"}
+        for q in report.quality:
+            rate = q["collection_rate"]
+            t.add_row(
+                q["source"], str(q["event_date"]),
+                f"[{colour.get(q['sla_status'], 'red')}]{q['sla_status']}[/]",
+                f"{q['sla_attainment']:.2%}", "-" if rate is None else f"{rate:.3%}",
+                str(q["freshness_failures"]), f"{q['reject_rate'] or 0:.3%}",
+            )  # fmt: skip
+        console.print(t)
+
     t = Table(title="Alerts fired")
     for c in ("rule", "series", "starts_at", "value", "matches incident"):
         t.add_column(c)
@@ -333,5 +357,6 @@ def print_report(report: DemoReport, console: Any = None) -> None:
         f"  make status             opsdw status over the served marts\n"
         f"  {layout.serving}   read-only DuckDB for BI tools (schema marts)\n"
         f"  {layout.outbox}   delivered alerts, one JSON per line\n"
-        f"  {layout.ground_truth}   the injected incidents"
+        f"  {layout.ground_truth}   the injected incidents\n"
+        f"  opsdw rejects           the quarantined lines, by source and reason"
     )

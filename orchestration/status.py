@@ -64,7 +64,7 @@ class MartStatus:
     rows: int | None
     latest_window_end: str | None
     age_minutes: float | None
-    freshness: str  # OK | WARNING | ERROR
+    freshness: str  # OK | WARNING | ERROR, or n/a for marts without a time window
 
 
 @dataclass
@@ -76,6 +76,7 @@ class Status:
     alerts: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    quality: dict[str, Any] = field(default_factory=dict)  # data_quality_sla, silent collectors
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,6 +110,10 @@ def _mart_statuses(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
             ).fetchall()
         }
+        for name in sorted(present - set(MART_FRESHNESS)):
+            # current-state and summary marts: rows only (no window to be fresh or stale)
+            rows = con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]
+            out.append(MartStatus(name, int(rows), None, None, "n/a"))
         for name, (column, length, warn_after, error_after) in MART_FRESHNESS.items():
             if name not in present:
                 errors.append(f"mart {name} is missing from the served warehouse")
@@ -136,6 +141,65 @@ def _mart_statuses(
                     name, int(rows), end.isoformat(), round(age.total_seconds() / 60, 1), fresh
                 )
             )
+    finally:
+        con.close()
+    return sorted(out, key=lambda m: m.name)
+
+
+def _data_quality(layout: Paths, warnings: list[str], errors: list[str]) -> dict[str, Any]:
+    """The newest day's SLA verdict per source, and the hosts whose collector is silent now."""
+    import duckdb
+
+    out: dict[str, Any] = {"sources": [], "silent": []}
+    con = duckdb.connect(str(layout.serving), read_only=True)
+    try:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+            ).fetchall()
+        }
+        if "data_quality_sla" in tables:
+            rows = con.execute(
+                """
+                SELECT source, event_date, sla_status, pass_rate, sla_attainment,
+                       collection_rate, reject_rate, freshness_failures, volume_anomalies
+                FROM marts.data_quality_sla
+                QUALIFY row_number() OVER (PARTITION BY source ORDER BY event_date DESC) = 1
+                ORDER BY source
+                """
+            ).fetchall()
+            for src, day, st, pass_rate, attain, rate, rej, fresh, vol in rows:
+                out["sources"].append(
+                    {"source": src, "day": str(day), "sla_status": st, "pass_rate": pass_rate,
+                     "sla_attainment": attain, "collection_rate": rate, "reject_rate": rej}
+                )  # fmt: skip
+                if st != "OK":
+                    parts = [f"attainment {attain:.2%}"]
+                    if rate is not None:
+                        parts.append(f"collection rate {rate:.2%}")
+                    if fresh:
+                        parts.append(f"{fresh} stale")
+                    if vol:
+                        parts.append(f"{vol} volume anomalies")
+                    parts.append(f"reject rate {rej or 0:.3%}")
+                    msg = f"data quality {src} {day}: SLA {st} ({', '.join(parts)})"
+                    (errors if st == "ERROR" else warnings).append(msg)
+        if "data_coverage_5m" in tables:
+            silent = con.execute(
+                """
+                SELECT source, host, window_start, coverage_ratio FROM marts.data_coverage_5m
+                QUALIFY row_number() OVER (PARTITION BY source, host ORDER BY window_start DESC) = 1
+                    AND coverage_ratio < 0.5
+                ORDER BY 1, 2
+                """
+            ).fetchall()
+            for src, host, start, ratio in silent:
+                out["silent"].append({"source": src, "host": host, "window_start": str(start)})
+                warnings.append(
+                    f"{host}: {src} collector silent in its newest window {start} "
+                    f"({ratio:.0%} of expected data)"
+                )
     finally:
         con.close()
     return out
@@ -193,16 +257,20 @@ def collect_status(home: str | None = None, now: dt.datetime | None = None) -> S
         published_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat(timespec="seconds"),
     )
     marts = _mart_statuses(layout, now, warnings, errors)
+    quality = _data_quality(layout, warnings, errors)
     alerts = _alerts(layout)
     level = "ERROR" if errors else ("WARNING" if warnings else "OK")
+    # (data-quality findings are in warnings/errors too: a source that went silent or was
+    # blocked is never an all-clear)
     for a in alerts["firing"]:
         sev = (a.get("severity") or "warning").lower()
         level = _worst(level, "CRITICAL" if sev == "critical" else "WARNING")
         msg = f"alert firing: {a['rule']} {a.get('labels')}"
         (errors if sev == "critical" else warnings).append(msg)
     return Status(
-        level, now.isoformat(timespec="seconds"), warehouse, marts, alerts, warnings, errors
-    )
+        level, now.isoformat(timespec="seconds"), warehouse, marts, alerts, warnings, errors,
+        quality,
+    )  # fmt: skip
 
 
 def render(status: Status) -> None:
@@ -211,7 +279,10 @@ def render(status: Status) -> None:
 
     from orchestration.console import make_console
 
-    colour = {"OK": "green", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red"}
+    colour = {
+        "OK": "green", "WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red",
+        "n/a": "dim", "WARN": "yellow",
+    }  # fmt: skip
     console = make_console()
     console.print(f"Status: [{colour[status.status]}]{status.status}[/]   at {status.timestamp}")
     if status.warehouse.get("size_mb") is not None:
@@ -231,6 +302,18 @@ def render(status: Status) -> None:
                 "-" if m.age_minutes is None else f"{m.age_minutes:,.0f}",
                 f"[{colour[m.freshness]}]{m.freshness}[/]",
             )
+        console.print(table)
+    if status.quality.get("sources"):
+        table = Table(title="Data quality (newest day per source, marts.data_quality_sla)")
+        for col in ("source", "day", "SLA", "attainment", "collection rate", "reject rate"):
+            table.add_column(col)
+        for q in status.quality["sources"]:
+            rate = q["collection_rate"]
+            table.add_row(
+                q["source"], q["day"], f"[{colour.get(q['sla_status'], 'red')}]{q['sla_status']}[/]",
+                f"{q['sla_attainment']:.2%}", "-" if rate is None else f"{rate:.2%}",
+                f"{q['reject_rate'] or 0:.3%}",
+            )  # fmt: skip
         console.print(table)
     firing = status.alerts.get("firing", [])
     console.print(

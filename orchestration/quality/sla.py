@@ -29,7 +29,7 @@ from orchestration.landing.parsers.base import sql_str
 from orchestration.settings import EXPECTATIONS_DIR, Paths, paths
 
 SLA_PATH = EXPECTATIONS_DIR / "sla.yml"
-CHECKS = ("freshness", "completeness", "volume", "reject_rate")
+CHECKS = ("freshness", "completeness", "validity", "volume", "reject_rate")
 SEVERITIES = ("warn", "error")
 UNITS = ("distinct_ts", "rows")
 
@@ -56,6 +56,19 @@ class Completeness:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """Rejected lines per window: a burst of corrupt input is caught where it happened.
+
+    A rejected line has no trustworthy time of its own, so it is placed in the window of the
+    nearest landed line before it in the same file (or after it, at the top of a file)."""
+
+    window_minutes: int = 5
+    max_reject_ratio: float = 0.05  # rejected / (landed + rejected) in the window
+    min_rejected: int = 5  # fewer rejected lines than this never fail a window
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
 class Volume:
     max_abs_z: float = 3.0
     min_history: int = 7
@@ -74,6 +87,7 @@ class SourceSla:
     source: str
     reject_rate: RejectRate
     volume: Volume
+    validity: Validity = field(default_factory=Validity)
     freshness: Freshness | None = None
     completeness: Completeness | None = None
 
@@ -126,6 +140,7 @@ def parse_sla(data: Any, known_sources: list[str] | None = None) -> dict[str, So
     defaults = data.get("defaults") or {}
     base_reject = _build(RejectRate, defaults.get("reject_rate", {}), "defaults.reject_rate")
     base_volume = _build(Volume, defaults.get("volume", {}), "defaults.volume")
+    base_validity = _build(Validity, defaults.get("validity", {}), "defaults.validity")
     out: dict[str, SourceSla] = {}
     for name, spec in (data.get("sources") or {}).items():
         spec = spec or {}
@@ -140,12 +155,17 @@ def parse_sla(data: Any, known_sources: list[str] | None = None) -> dict[str, So
         if "volume" in spec:
             merged = {**asdict(base_volume), **spec["volume"]}
             volume = _build(Volume, merged, f"sources.{name}.volume")
+        validity = base_validity
+        if "validity" in spec:
+            merged = {**asdict(base_validity), **spec["validity"]}
+            validity = _build(Validity, merged, f"sources.{name}.validity")
         fresh = spec.get("freshness")
         comp = spec.get("completeness")
         sla = SourceSla(
             source=name,
             reject_rate=reject,
             volume=volume,
+            validity=validity,
             freshness=_build(Freshness, fresh, f"sources.{name}.freshness") if fresh else None,
             completeness=(
                 _build(Completeness, comp, f"sources.{name}.completeness") if comp else None
@@ -157,7 +177,11 @@ def parse_sla(data: Any, known_sources: list[str] | None = None) -> dict[str, So
             raise SlaError(f"sources.{name}.reject_rate: need 0 <= warn <= error <= 1")
         out[name] = sla
     for name in known_sources or []:
-        out.setdefault(name, SourceSla(source=name, reject_rate=base_reject, volume=base_volume))
+        out.setdefault(
+            name,
+            SourceSla(source=name, reject_rate=base_reject, volume=base_volume,
+                      validity=base_validity),
+        )  # fmt: skip
     if known_sources is not None:
         extra = set(out) - set(known_sources)
         if extra:
@@ -225,6 +249,7 @@ def evaluate_partition(
         if sla.completeness:
             results += _completeness(con, layout, source, day, sla.completeness, lo, hi,
                                      reference, around, history_days)  # fmt: skip
+        results += _validity(con, layout, source, day, sla.validity)
         results += _volume(con, layout, source, day, sla.volume, lo, hi, reference, history_days)
         results += _reject_rate(layout, source, day, sla.reject_rate)
     finally:
@@ -330,6 +355,67 @@ def _completeness(con, layout, source, day, spec: Completeness, lo, hi, referenc
                 passed=ratio >= spec.min_ratio,
                 severity=spec.severity,
                 detail=f"{units} of {expected:g} expected",
+            )  # fmt: skip
+        )
+    return out
+
+
+def _validity(con, layout, source, day, spec: Validity) -> list[SlaResult]:
+    """Windows of the partition where too many lines were rejected (only windows that had any)."""
+    rejects = sorted(str(p) for p in layout.rejects_partition(source, day).glob("*.parquet"))
+    if not rejects:
+        return []
+    landed = _files(layout, source, [day])
+    width = spec.window_minutes
+    listing = "[" + ", ".join(sql_str(f) for f in rejects) + "]"
+    rows = con.execute(
+        f"""
+        WITH ok AS (
+            SELECT source_file, line_number, ts FROM {_read(con, landed, "source_file, line_number, ts")}
+        ),
+        bad AS (SELECT source_file, line_number FROM read_parquet({listing})),
+        before AS (
+            SELECT bad.source_file, bad.line_number, ok.ts
+            FROM bad ASOF LEFT JOIN ok
+              ON bad.source_file = ok.source_file AND bad.line_number > ok.line_number
+        ),
+        placed AS (
+            -- a rejected line at the top of its file takes the first landed line's time
+            SELECT coalesce(before.ts, first_ts.ts) AS ts
+            FROM before
+            LEFT JOIN (SELECT source_file, min_by(ts, line_number) AS ts FROM ok GROUP BY 1)
+                AS first_ts ON first_ts.source_file = before.source_file
+        ),
+        bad_windows AS (
+            SELECT time_bucket(to_minutes({width}), ts) AS w, count(*) AS rejected
+            FROM placed WHERE ts IS NOT NULL GROUP BY 1
+        ),
+        good_windows AS (
+            SELECT time_bucket(to_minutes({width}), ts) AS w, count(*) AS landed
+            FROM ok GROUP BY 1
+        )
+        SELECT b.w, b.rejected, coalesce(g.landed, 0)
+        FROM bad_windows b LEFT JOIN good_windows g USING (w)
+        ORDER BY 1
+        """
+    ).fetchall()
+    out = []
+    for w, rejected, n_landed in rows:
+        ratio = rejected / (rejected + n_landed)
+        passed = rejected < spec.min_rejected or ratio <= spec.max_reject_ratio
+        out.append(
+            SlaResult(
+                source=source,
+                event_date=day,
+                check="validity",
+                subject="*",
+                window_start=w,
+                window_end=w + dt.timedelta(minutes=width),
+                observed=round(ratio, 6),
+                threshold=spec.max_reject_ratio,
+                passed=passed,
+                severity=spec.severity,
+                detail=f"{rejected} of {rejected + n_landed} lines rejected",
             )  # fmt: skip
         )
     return out

@@ -200,3 +200,51 @@ def test_spec_file_covers_every_source_and_rejects_mistakes(tmp_path):
         parse_sla({"sources": {"x": {"freshness": {"max_age_minutes": 5, "severity": "fatal"}}}})
     with pytest.raises(SlaError, match="unknown sources"):
         parse_sla(yaml.safe_load("sources: {nope: {}}"), known_sources=["a"])
+
+
+def _write_lines(home, kind, source, day, name, frame):
+    part = home / "lake" / kind / source / f"event_date={day}"
+    part.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute(f"COPY (SELECT * FROM frame) TO '{part / name}' (FORMAT parquet)")
+    con.close()
+
+
+def test_validity_places_a_corrupt_burst_in_its_windows(opsdw_home):
+    # one access-log file: a request every 10 s from 10:00 to 11:00 (lines 1..360); lines
+    # between 10:20 and 10:30 alternate good/corrupt (the corrupt ones are extra lines), plus
+    # one stray corrupt line at the very top of the file and one at 10:45
+    good, bad, line = [], [], 0
+    line += 1
+    bad.append(line)  # top of the file: placed at the first landed line (10:00)
+    for k in range(360):
+        t = at(10) + dt.timedelta(seconds=10 * k)
+        line += 1
+        good.append((line, t))
+        if at(10, 20) <= t < at(10, 30) or t == at(10, 45):
+            line += 1
+            bad.append(line)
+    raw = pd.DataFrame(
+        {
+            "source_file": "api_requests/2026-11-02/web-1-10.log",
+            "line_number": [n for n, _ in good],
+            "ts": [t for _, t in good],
+            "host": "web-1",
+        }
+    ).astype({"ts": "datetime64[us]"})
+    rej = pd.DataFrame({"source_file": "api_requests/2026-11-02/web-1-10.log", "line_number": bad})
+    _write_lines(opsdw_home, "raw", "api_requests", DAY, "web-1-10.log.parquet", raw)
+    _write_lines(opsdw_home, "rejects", "api_requests", DAY, "web-1-10.log.parquet", rej)
+    sla = SourceSla("api_requests", RejectRate(), Volume())
+    res = [r for r in evaluate_partition("api_requests", DAY, sla, now=at(23)) if r.check == "validity"]
+    by_window = {r.window_start: (r.passed, r.detail) for r in res}
+    # by hand: 30 good + 30 corrupt lines in each of 10:20 and 10:25 -> 50 % rejected: fail;
+    # 10:00 has 1 of 31 and 10:45 has 1 of 31: under min_rejected (5), pass
+    assert by_window == {
+        at(10): (True, "1 of 31 lines rejected"),
+        at(10, 20): (False, "30 of 60 lines rejected"),
+        at(10, 25): (False, "30 of 60 lines rejected"),
+        at(10, 45): (True, "1 of 31 lines rejected"),
+    }
+    assert {r.severity for r in res} == {"error"} and verdict(res) == "error"

@@ -264,7 +264,7 @@ def simulate(
         incidents=[i for i in scenario if i.alerting],
         events=notable,
         scenarios=scenarios,
-        corrupt_lines=corrupt,
+        corrupt_lines={s: corrupt[s] for s in selected},
         scale=scale,
         corrupt_line_locations=locations,
     )

@@ -11,7 +11,11 @@ from typing import Any
 from orchestration.sources.simulator._util import iso_z, parse_iso, to_utc
 
 # kinds an alert rule is expected to fire on
-ALERTING_KINDS: tuple[str, ...] = ("api_error_latency", "cpu_saturation")
+ALERTING_KINDS: tuple[str, ...] = (
+    "api_error_latency",
+    "cpu_saturation",
+    "silent_collector",  # `host`'s node_exporter sends nothing in [start, end): CollectorSilent
+)
 # kinds that are recorded but must not alert
 EVENT_KINDS: tuple[str, ...] = ("counter_reset",)
 # data-model scenarios: each must surface in the mart that should show it (docs/data-model.md);
@@ -25,7 +29,6 @@ SCENARIO_KINDS: tuple[str, ...] = (
     "slow_query_regression",  # `target` statement label: mean time x10 from `start` (a deploy)
     "pipeline_failure",  # `target` pipeline: its runs fail between start and end
     "missed_job",  # `target` scheduled job: the run(s) due in [start, end) never start
-    "silent_collector",  # `host`'s node_exporter sends nothing in [start, end)
     "cost_spike",  # `target` model tier: actual cost several times the estimate
 )
 KINDS: tuple[str, ...] = ALERTING_KINDS + EVENT_KINDS + SCENARIO_KINDS
@@ -210,7 +213,7 @@ SCENARIO_DEFAULTS: dict[str, tuple[float, int | None, str, str | None, str | Non
     ),
     "missed_job": (
         0.75, 60, "scheduler", None, "hourly_rollup",
-        "the scheduler is paused: hourly_rollup's run due in this hour never starts",
+        "hourly_rollup is paused in the scheduler: its run due in this hour never starts",
     ),
     "silent_collector": (
         0.90, 20, "app-server", "app-2", None,
