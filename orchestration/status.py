@@ -147,59 +147,67 @@ def _mart_statuses(
 
 
 def _data_quality(layout: Paths, warnings: list[str], errors: list[str]) -> dict[str, Any]:
-    """The newest day's SLA verdict per source, and the hosts whose collector is silent now."""
+    """The newest evaluated day's SLA verdict per source, read from the lake (so a partition the
+    blocking check kept out of the marts is reported too), and the hosts whose collector is
+    silent in their newest judged window."""
     import duckdb
 
     out: dict[str, Any] = {"sources": [], "silent": []}
-    con = duckdb.connect(str(layout.serving), read_only=True)
+    pattern = layout.lake / "quality" / "sla" / "*" / "*" / "results.parquet"
+    if not any(layout.lake.glob("quality/sla/source=*/event_date=*/results.parquet")):
+        return out
+    con = duckdb.connect()
     try:
-        tables = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
-            ).fetchall()
-        }
-        if "data_quality_sla" in tables:
-            rows = con.execute(
-                """
-                SELECT source, event_date, sla_status, pass_rate, sla_attainment,
-                       collection_rate, reject_rate, freshness_failures, volume_anomalies
-                FROM marts.data_quality_sla
-                QUALIFY row_number() OVER (PARTITION BY source ORDER BY event_date DESC) = 1
-                ORDER BY source
-                """
-            ).fetchall()
-            for src, day, st, pass_rate, attain, rate, rej, fresh, vol in rows:
-                out["sources"].append(
-                    {"source": src, "day": str(day), "sla_status": st, "pass_rate": pass_rate,
-                     "sla_attainment": attain, "collection_rate": rate, "reject_rate": rej}
-                )  # fmt: skip
-                if st != "OK":
-                    parts = [f"attainment {attain:.2%}"]
-                    if rate is not None:
-                        parts.append(f"collection rate {rate:.2%}")
-                    if fresh:
-                        parts.append(f"{fresh} stale")
-                    if vol:
-                        parts.append(f"{vol} volume anomalies")
-                    parts.append(f"reject rate {rej or 0:.3%}")
-                    msg = f"data quality {src} {day}: SLA {st} ({', '.join(parts)})"
-                    (errors if st == "ERROR" else warnings).append(msg)
-        if "data_coverage_5m" in tables:
-            silent = con.execute(
-                """
-                SELECT source, host, window_start, coverage_ratio FROM marts.data_coverage_5m
-                QUALIFY row_number() OVER (PARTITION BY source, host ORDER BY window_start DESC) = 1
-                    AND coverage_ratio < 0.5
-                ORDER BY 1, 2
-                """
-            ).fetchall()
-            for src, host, start, ratio in silent:
-                out["silent"].append({"source": src, "host": host, "window_start": str(start)})
-                warnings.append(
-                    f"{host}: {src} collector silent in its newest window {start} "
-                    f"({ratio:.0%} of expected data)"
-                )
+        con.execute(
+            f"CREATE TEMP VIEW r AS SELECT * FROM read_parquet('{pattern}') WHERE source <> '_none'"
+        )
+        rows = con.execute(
+            """
+            WITH newest AS (
+                SELECT source, max(event_date) AS event_date FROM r GROUP BY source
+            )
+            SELECT r.source, r.event_date,
+                   count(*) AS evaluations,
+                   count(*) FILTER (WHERE NOT passed) AS failed,
+                   count(*) FILTER (WHERE NOT passed AND severity = 'error') AS failed_errors,
+                   avg(observed) FILTER (WHERE check_name = 'completeness') AS collection_rate,
+                   max(observed) FILTER (WHERE check_name = 'reject_rate') AS reject_rate,
+                   list(DISTINCT check_name ORDER BY check_name) FILTER (WHERE NOT passed)
+                       AS failed_checks
+            FROM r JOIN newest USING (source, event_date)
+            GROUP BY ALL ORDER BY 1
+            """
+        ).fetchall()
+        for src, day, n, failed, failed_errors, rate, rej, checks in rows:
+            status = "ERROR" if failed_errors else ("WARN" if failed else "OK")
+            out["sources"].append(
+                {"source": src, "day": str(day), "sla_status": status,
+                 "pass_rate": (n - failed) / n if n else None, "collection_rate": rate,
+                 "reject_rate": rej, "failed_checks": checks or []}
+            )  # fmt: skip
+            if status != "OK":
+                parts = [f"failed {', '.join(checks)}", f"{failed} of {n} evaluations"]
+                if rate is not None:
+                    parts.append(f"collection rate {rate:.2%}")
+                msg = f"data quality {src} {day}: SLA {status} ({'; '.join(parts)})"
+                if status == "ERROR":
+                    msg += " — the partition is kept out of the marts"
+                (errors if status == "ERROR" else warnings).append(msg)
+        silent = con.execute(
+            """
+            SELECT source, subject, window_start, observed FROM r
+            WHERE check_name = 'completeness'
+            QUALIFY row_number() OVER (PARTITION BY source, subject ORDER BY window_start DESC) = 1
+                AND observed < 0.5
+            ORDER BY 1, 2
+            """
+        ).fetchall()
+        for src, host, start, ratio in silent:
+            out["silent"].append({"source": src, "host": host, "window_start": str(start)})
+            warnings.append(
+                f"{host}: {src} collector silent in its newest judged window {start} "
+                f"({ratio:.0%} of expected data)"
+            )
     finally:
         con.close()
     return out
@@ -304,15 +312,23 @@ def render(status: Status) -> None:
             )
         console.print(table)
     if status.quality.get("sources"):
-        table = Table(title="Data quality (newest day per source, marts.data_quality_sla)")
-        for col in ("source", "day", "SLA", "attainment", "collection rate", "reject rate"):
+        table = Table(title="Data quality (newest evaluated day per source, expectations/sla.yml)")
+        for col in (
+            "source",
+            "day",
+            "SLA",
+            "pass rate",
+            "collection rate",
+            "reject rate",
+            "failed",
+        ):
             table.add_column(col)
         for q in status.quality["sources"]:
             rate = q["collection_rate"]
             table.add_row(
                 q["source"], q["day"], f"[{colour.get(q['sla_status'], 'red')}]{q['sla_status']}[/]",
-                f"{q['sla_attainment']:.2%}", "-" if rate is None else f"{rate:.2%}",
-                f"{q['reject_rate'] or 0:.3%}",
+                f"{q['pass_rate']:.2%}", "-" if rate is None else f"{rate:.2%}",
+                f"{q['reject_rate'] or 0:.3%}", ", ".join(q["failed_checks"]) or "-",
             )  # fmt: skip
         console.print(table)
     firing = status.alerts.get("firing", [])
