@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.alerts import channels
+from orchestration.alerts import channels, export
 from orchestration.alerts.rules import Rule, RuleError, load_rules, quote_ident
 from orchestration.alerts.store import (
     AlertStore,
@@ -169,6 +169,7 @@ def evaluate_and_deliver(
         channels.deliver_pending(home, now)
         raise
     report.delivery = channels.deliver_pending(home, now)
+    export.export_after_evaluation(home, now, report.errors)
     return report
 
 

@@ -132,6 +132,12 @@ class HostModel:
             for i in incidents
             if i.kind == "counter_reset" and i.host == host.name
         )
+        # silent_collector: no scrapes in [start, end); the exporter keeps running (no reset)
+        self.silences = [
+            (_grid_up(i.start), _grid_up(i.end))
+            for i in incidents
+            if i.kind == "silent_collector" and i.host == host.name
+        ]
         self.api_incidents = []
         if host.serves_http:
             for i in incidents:
@@ -247,6 +253,10 @@ class HostModel:
         if (tau - a) % BOOT_PERIOD_S >= BOOT_PERIOD_S - BOOT_DOWNTIME_S:
             return True
         return any(down <= tau < up for down, up in self.resets)
+
+    def is_silent(self, tau: int) -> bool:
+        """The collector lost this scrape (silent_collector): nothing written, nothing reset."""
+        return any(lo <= tau < hi for lo, hi in self.silences)
 
     def scheduled_boots(self, start_s: float, end_s: float) -> list[int]:
         a = self.host.boot_anchor_s
@@ -418,7 +428,9 @@ def generate_hour(model: HostModel, hour: int) -> HourScrapes:
     host = model.host
     template, n_lines, n_samples = block_template(host)
     taus_all = hour * HOUR_S + np.arange(N_SCRAPES, dtype=np.int64) * SCRAPE_S
-    keep = np.array([not model.is_down(t) for t in taus_all.tolist()], dtype=bool)
+    keep = np.array(
+        [not (model.is_down(t) or model.is_silent(t)) for t in taus_all.tolist()], dtype=bool
+    )
     taus = taus_all[keep]
     if not taus.size:
         return HourScrapes(taus * US, [], n_lines, n_samples)
