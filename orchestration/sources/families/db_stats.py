@@ -1,7 +1,7 @@
 """Database statistics sources (PostgreSQL statistics views as JSON-lines snapshots).
 
-Two areas, one module each: activity (database counters, connections and pool, locks,
-replication, query cache) and objects (statements, indexes, tables).
+Two areas, one module each: activity (database counters, connections and pool, lock waits,
+replication) and objects (statements, indexes, tables, the query cache).
 """
 
 from __future__ import annotations

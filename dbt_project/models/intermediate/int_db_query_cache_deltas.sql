@@ -1,0 +1,106 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_partition_window('ts') }}"
+    )
+}}
+-- One row per database per query-cache snapshot (server, database_name, ts) in the window: lookups, hits,
+-- misses, inserts and evictions since the previous snapshot, and the memory gauges as read. A
+-- restart (uptime went down, or any counter went down) counts the new values as the increase:
+-- never negative. The previous snapshot is looked for up to db_objects_lookback_minutes before
+-- min_date; without one the deltas are NULL.
+{%- set lookback = var('db_objects_lookback_minutes') %}
+{%- set counters = ['cache_lookups', 'cache_hits', 'cache_inserts', 'cache_evictions'] %}
+
+with
+
+snapshots as (
+
+    select
+        ts,
+        server,
+        database_name,
+        uptime_s,
+        cache_entries,
+        cache_memory_bytes,
+        cache_memory_limit_bytes,
+        {{ counters | join(',\n        ') }}
+    from {{ ref('stg_db_query_cache__snapshots') }}
+    where {{ event_date_covers_window(lookback) }}
+      and {{ ts_in_window('ts', lookback) }}
+
+),
+
+paired as (
+
+    select
+        *,
+        lag(ts) over w as previous_ts,
+        lag(uptime_s) over w as previous_uptime_s,
+        {%- for c in counters %}
+        lag({{ c }}) over w as previous_{{ c }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from snapshots
+    window w as (partition by server, database_name order by ts)
+
+),
+
+flagged as (
+
+    select
+        *,
+        previous_ts is not null and (
+            coalesce(uptime_s < previous_uptime_s, false)
+            {%- for c in counters %}
+            or coalesce({{ c }} < previous_{{ c }}, false)
+            {%- endfor %}
+        ) as is_counter_reset
+    from paired
+
+),
+
+deltas as (
+
+    select
+        ts,
+        previous_ts,
+        server,
+        database_name,
+        is_counter_reset,
+        {%- for c in counters %}
+        case
+            when previous_ts is null then null
+            when is_counter_reset then {{ c }}
+            else {{ c }} - previous_{{ c }}
+        end as {{ c }},
+        {%- endfor %}
+        cache_entries,
+        cache_memory_bytes,
+        cache_memory_limit_bytes
+    from flagged
+    where {{ ts_in_window('ts') }}
+
+),
+
+final as (
+
+    select
+        ts,
+        previous_ts,
+        server,
+        database_name,
+        is_counter_reset,
+        cache_lookups,
+        cache_hits,
+        cache_lookups - cache_hits as cache_misses,
+        cache_inserts,
+        cache_evictions,
+        cache_entries,
+        cache_memory_bytes,
+        cache_memory_limit_bytes
+    from deltas
+
+)
+
+select * from final
