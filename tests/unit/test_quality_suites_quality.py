@@ -69,6 +69,33 @@ DIRTY = [
 # fmt: on
 
 
+def clean_health() -> pd.DataFrame:
+    row = {
+        "day": ts(0).date(), "server": "db-1", "database_name": "app", "health_score": 79.5,
+        "performance_score": 99.9, "reliability_score": 57.0, "efficiency_score": 95.0,
+        "maintenance_score": 57.6, "slow_query_ratio": 0.001, "regressions": 0, "deadlocks": 3,
+        "lock_waits": 12, "rollback_ratio": 0.02, "max_transactions_over_60s": 2,
+        "cache_hit_ratio": 0.998, "index_hit_ratio": 0.999, "worst_hour_hit_ratio": 0.996,
+        "hours_with_waiting_clients": 1, "max_pool_utilization": 1.0,
+        "max_replication_lag_seconds": 31.0, "lag_breach_windows": 4, "index_bloat": 0.21,
+        "droppable_indexes": 2, "scan_hotspots": 1,
+        "risk_factors": [{"factor": "deadlocks", "severity": "high", "impact": "3", "mitigation": "x"}],
+        "recommendations": [], "security_score": None, "backup_recency_hours": None,
+        "health_grade": "fair",
+    }  # fmt: skip
+    other = {**row, "database_name": "analytics", "health_score": 99.7, "health_grade": "healthy"}
+    return pd.DataFrame([row, other])
+
+
+CLEAN["mart_database_health"] = clean_health
+DIRTY += [
+    ("mart_database_health", "score_120", setv("health_score", 0, 120.0), {f"{BETWEEN}(health_score)"}),
+    ("mart_database_health", "grade_bogus", setv("health_grade", 1, "great"), {f"{IN_SET}(health_grade)"}),
+    ("mart_database_health", "negative_component", setv("efficiency_score", 1, -5.0), {f"{BETWEEN}(efficiency_score)"}),
+    ("mart_database_health", "duplicate_grain", duplicate_row(0), {f"{GRAIN}(day,server,database_name)"}),
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def run():
     from orchestration.quality.gx_runner import run_suite
