@@ -111,6 +111,22 @@ log_stats as (
 
 ),
 
+pipeline_failures as (
+
+    -- seed 000's dashboard counts failed pipeline runs against the component that runs them
+    -- (var pipeline_component): a run counts in the window in which it finished
+    select
+        time_bucket(interval '5 minutes', finished_at) as window_start,
+        '{{ var("pipeline_component") }}' as component,
+        count(*) as failed_runs
+    from {{ ref('stg_pipeline_runs__runs') }}
+    where status = 'FAILURE'
+      and {{ event_date_covers_window() }}
+      and {{ ts_in_window('finished_at') }}
+    group by 1
+
+),
+
 reporting as (
 
     select window_start, component, host from scrapes
@@ -160,8 +176,7 @@ joined as (
         coalesce(request_stats.requests, 0) as requests,
         coalesce(log_stats.error_count, 0) as error_count,
         coalesce(log_stats.critical_count, 0) as critical_count,
-        -- pipeline runs are not landed yet
-        0 as failed_runs
+        coalesce(pipeline_failures.failed_runs, 0) as failed_runs
     from components
     left join metric_stats
         on components.window_start = metric_stats.window_start
@@ -172,6 +187,9 @@ joined as (
     left join log_stats
         on components.window_start = log_stats.window_start
         and components.component is not distinct from log_stats.component
+    left join pipeline_failures
+        on components.window_start = pipeline_failures.window_start
+        and components.component = pipeline_failures.component
 
 ),
 
