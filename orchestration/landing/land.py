@@ -2,24 +2,27 @@
 
 Per inbox file, in bounded memory (docs/landing.md has the design and the measurements):
 
-0. snapshot (Python, one sequential read): sha256 and line count of the file, and a copy of it
-   in chunk files cut at line ends, each knowing the number of its first line (CR LF read as LF,
-   a lone CR as a space). Everything after reads the snapshot, so the manifest describes exactly
-   the bytes that were landed.
+0. snapshot (Python, one sequential read; the sha256 in a second thread): sha256 and line count
+   of the file, and a copy of it in chunk files cut at line ends, each knowing the number of its
+   first line (CR LF read as LF, a lone CR as a space), noting whether every line is valid UTF-8
+   and shorter than `MAX_LINE_BYTES` ("plain"). Everything after reads the snapshot, so the
+   manifest describes exactly the bytes that were landed.
 1. sample (DuckDB): the distinct values of the columns to normalise (keyed pseudonyms, endpoint
    templates) in the first chunk, each normalised once into a small map.
-2. land (DuckDB, one streaming COPY): each chunk is read as numbered lines — `row_number() OVER
-   ()` is cheap but runs its pipeline on one thread, so the chunks (UNION ALL) give one such
-   pipeline per core — the parser's SQL and the generic checks (timestamp present and within the
-   partition day ±1) run on them, normalised values come from the maps (or are computed on the
-   row when the sample did not have them), and PARTITION_BY writes the landed rows and the
-   rejected ones to two files with the raw schema in the same pass. A rejected row carries its
-   reason in `source_file` and its original text in `event_id`; its file is rewritten into the
-   rejects schema afterwards (rejects are few).
+2. land (DuckDB, one streaming COPY): the chunks are read as numbered lines — a plain snapshot
+   on one thread as whole texts split at '\\n' (the element's position is the line number),
+   otherwise through the CSV reader with `row_number() OVER ()` per chunk — the parser's SQL
+   and the generic checks
+   (timestamp present and within the partition day ±1) run on them, normalised values come from
+   the maps (or are computed on the row when the sample did not have them), and PARTITION_BY
+   writes the landed rows and the rejected ones to two files with the raw schema in the same
+   pass. A rejected row carries its reason in `source_file` and its original text in `event_id`;
+   its file is rewritten into the rejects schema afterwards (rejects are few).
 
-Lines the reader itself refuses (invalid UTF-8, longer than `MAX_LINE_BYTES`) get no row number
-from it, so the rows after them are renumbered to their true line (an ASOF join, only when such
-lines exist) and they are rejected with their text as read from the snapshot.
+Lines the CSV reader refuses (invalid UTF-8, longer than `MAX_LINE_BYTES`; only a snapshot that
+is not plain is read with it) get no row number from it, so the rows after them are renumbered to
+their true line (an ASOF join, only when such lines exist) and they are rejected with their text
+as read from the snapshot.
 
 The finished files replace the partition's previous files one by one with os.replace (each
 file is swapped atomically and keeps its name, so no reader ever sees a row twice), files that no
@@ -29,13 +32,17 @@ Landed + rejected = read, for every file, and the manifest records all three.
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections import Counter
@@ -81,10 +88,12 @@ ROW_GROUP_ROWS = 32_768
 # million rows, for a ~50 MB larger buffer. DuckDB spills it under MEMORY_LIMIT.
 PARTITION_FLUSH_ROWS = 262_144
 # Chunking of the snapshot: about CHUNKS_PER_THREAD chunks per DuckDB thread, each between
-# MIN_CHUNK_BYTES and MAX_CHUNK_BYTES (a file smaller than MIN_CHUNK_BYTES is one chunk).
+# MIN_CHUNK_BYTES and MAX_CHUNK_BYTES (a file smaller than MIN_CHUNK_BYTES is one chunk). A chunk
+# read as a whole text is held in memory with its lines (~3x its size) while it is parsed, so
+# MAX_CHUNK_BYTES bounds that memory whatever the file size.
 CHUNKS_PER_THREAD = 4
 MIN_CHUNK_BYTES = 4 * 1024 * 1024
-MAX_CHUNK_BYTES = 64 * 1024 * 1024
+MAX_CHUNK_BYTES = 16 * 1024 * 1024
 # The first chunk is the sample the normalisation maps are built from: an eighth of the file,
 # between these bounds (so the maps do not grow with the file, and a small file is not parsed
 # twice in full).
@@ -178,11 +187,40 @@ class Snapshot:
     size_bytes: int
     lines_total: int
     chunks: tuple[Chunk, ...]
+    # every line is valid UTF-8 and shorter than MAX_LINE_BYTES: DuckDB can read the chunks as
+    # whole texts (read_text) and no line will be refused (see lines_sql)
+    plain: bool = False
 
 
 def chunk_target(size: int, threads: int) -> int:
     """Bytes per chunk for a file of `size` bytes read by `threads` threads."""
     return max(MIN_CHUNK_BYTES, min(MAX_CHUNK_BYTES, size // max(1, threads * CHUNKS_PER_THREAD)))
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class _Hasher:
+    """sha256 of a stream of blocks, computed in a second thread (hashlib releases the GIL), so
+    that hashing overlaps the copy."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=32)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (block := self._queue.get()) is not None:
+            self.digest.update(block)
+
+    def update(self, block: bytes) -> None:
+        self._queue.put(block)
+
+    def hexdigest(self) -> str:
+        self._queue.put(None)
+        self._thread.join()
+        return self.digest.hexdigest()
 
 
 def snapshot(path: Path, out_dir: Path, target: int, first_target: int | None = None) -> Snapshot:
@@ -192,29 +230,37 @@ def snapshot(path: Path, out_dir: Path, target: int, first_target: int | None = 
     The copies have '\\n' line ends only: a '\\r\\n' is copied as '\\n' and any other '\\r' as a
     space. DuckDB's line reader ends a line at a lone '\\r' too (and at both characters of a
     '\\r\\n' in a file it took for '\\n'-separated), which would shift every later line number.
+    A UTF-8 byte order mark at the start of the file is not copied (DuckDB's CSV reader skips it,
+    its text reader would not). On the way, the snapshot notes whether every line is valid UTF-8
+    and shorter than MAX_LINE_BYTES (`Snapshot.plain`).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
+    hasher = _Hasher()
     size = lines = out_bytes = 0
     chunks: list[Chunk] = []
     out = None
     carry = b""  # a trailing '\r' held back until we know what follows it
     last = b""
+    run = longest = 0  # bytes since the last '\n'; the longest line so far
+    decoder = None  # checks UTF-8 from the first non-ASCII block on
+    utf8 = True
+    # a line longer than a block always spans two blocks, so `run` sees every long line
+    block_bytes = max(1, min(_BLOCK_BYTES, MAX_LINE_BYTES))
 
-    def write(data: bytes) -> None:
+    def write(data: bytes | memoryview) -> None:
         nonlocal out, out_bytes, lines
         pos = 0
         while pos < len(data):
             if out is None:
                 chunk = Chunk(out_dir / f"chunk-{len(chunks):04d}.txt", lines + 1)
                 chunks.append(chunk)
-                out = chunk.path.open("wb")
+                out = chunk.path.open("wb", buffering=0)
                 out_bytes = 0
             # the chunk ends at the first line end at or after its target size
             want = first_target if first_target and len(chunks) == 1 else target
             nl = data.find(b"\n", pos + max(want - out_bytes, 1) - 1)
             end = len(data) if nl < 0 else nl + 1
-            out.write(data[pos:end])
+            out.write(memoryview(data)[pos:end])
             out_bytes += end - pos
             lines += data.count(b"\n", pos, end)
             pos = end
@@ -223,11 +269,26 @@ def snapshot(path: Path, out_dir: Path, target: int, first_target: int | None = 
                 out = None
 
     try:
-        with path.open("rb") as f:
-            while block := f.read(_BLOCK_BYTES):
-                digest.update(block)
-                size += len(block)
-                last = block[-1:]
+        with path.open("rb", buffering=0) as f:
+            while block := f.read(block_bytes):
+                hasher.update(block)
+                if size == 0 and block.startswith(_UTF8_BOM):
+                    size, block = len(block), block[len(_UTF8_BOM) :]
+                else:
+                    size += len(block)
+                last = block[-1:] or last
+                nl = block.find(b"\n")
+                if nl < 0:
+                    run += len(block)
+                else:
+                    longest = max(longest, run + nl)
+                    run = len(block) - block.rfind(b"\n") - 1
+                if utf8 and (decoder is not None or not block.isascii()):
+                    decoder = decoder or codecs.getincrementaldecoder("utf-8")()
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError:
+                        utf8 = False
                 data, carry = carry + block, b""
                 if b"\r" in data:
                     if data.endswith(b"\r"):
@@ -236,12 +297,21 @@ def snapshot(path: Path, out_dir: Path, target: int, first_target: int | None = 
                 write(data)
             if carry:
                 write(b" ")
+            if decoder is not None and utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
     finally:
         if out is not None:
             out.close()
+        sha256 = hasher.hexdigest()
     if last and last != b"\n":
         lines += 1  # a final line without a line end
-    return Snapshot(digest.hexdigest(), size, lines, tuple(chunks))
+    longest = max(longest, run)
+    # (conservative by a byte or two: CR LF ends are counted, and DuckDB's own limit)
+    plain = utf8 and longest + 2 < MAX_LINE_BYTES
+    return Snapshot(sha256, size, lines, tuple(chunks), plain)
 
 
 def _read_lines(path: Path, wanted: set[int]) -> dict[int, str]:
@@ -311,13 +381,36 @@ def _read_csv_sql(path: Path) -> str:
     )
 
 
-def lines_sql(chunks: tuple[Chunk, ...] | list[Chunk]) -> str:
+def lines_sql(chunks: tuple[Chunk, ...] | list[Chunk], plain: bool = False) -> str:
     """The `lines(line_number, line)` relation of the parser contract, over a snapshot's chunks.
 
-    Each chunk's row_number() runs on one thread; UNION ALL lets the chunks run side by side.
+    A `plain` snapshot (valid UTF-8, no line over MAX_LINE_BYTES) is read as whole texts: each
+    chunk is one row of `read_text`, split at '\\n' and unnested with the element's position,
+    which is its line number within the chunk. One pipeline, parallel over the chunks, with no
+    window function (a `row_number()` pipeline runs on one thread, and a COPY above it then keeps
+    a second DuckDB thread spinning). Otherwise each chunk goes through DuckDB's CSV reader, which
+    refuses the lines it cannot read (see `_unreadable`): `row_number() OVER ()` per chunk, the
+    chunks UNION ALL-ed.
     """
     if not chunks:
         return "SELECT NULL::BIGINT AS line_number, NULL::VARCHAR AS line WHERE false"
+    if plain:
+        files = "[" + ", ".join(sql_str(str(c.path)) for c in chunks) + "]"
+        firsts = "[" + ", ".join(str(c.first_line) for c in chunks) + "]"
+        # string_split leaves an empty last element after a final '\\n': dropped by `n < k`
+        return f"""
+            SELECT first_line - 1 + n AS line_number, nullif(line, '') AS line
+            FROM (
+                SELECT first_line, ends_nl, len(parts) AS k,
+                       unnest(parts) AS line, generate_subscripts(parts, 1) AS n
+                FROM (
+                    SELECT {firsts}[list_position({files}, filename)] AS first_line,
+                           suffix(content, chr(10)) AS ends_nl,
+                           string_split(content, chr(10)) AS parts
+                    FROM read_text({files})
+                )
+            )
+            WHERE n < k OR NOT ends_nl"""
     return "\nUNION ALL\n".join(
         f"SELECT {c.first_line - 1} + row_number() OVER () AS line_number, line "
         f"FROM {_read_csv_sql(c.path)}"
@@ -327,7 +420,8 @@ def lines_sql(chunks: tuple[Chunk, ...] | list[Chunk]) -> str:
 
 def _unreadable(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> list[tuple[int, str, str]]:
     """Lines the reader refused: (line number in the file, reject reason, text)."""
-    if not snap.chunks:  # an empty file: nothing was read (and no reject tables exist)
+    # an empty file: nothing was read (and no reject tables exist); a plain one: nothing refused
+    if not snap.chunks or snap.plain:
         return []
     rows = con.execute(
         "SELECT s.file_path, e.line, any_value(e.error_type) "
@@ -373,6 +467,57 @@ def land_file(
 ) -> FileReport:
     """Land one inbox file into `raw_out` (and `rejects_out` when it has rejected lines)."""
     started = time.perf_counter()
+    work = scratch / f"work-{uuid.uuid4().hex[:8]}"
+    threads = landing_threads(source.name)
+    try:
+        size = path.stat().st_size
+        target = chunk_target(size, threads)
+        sample = min(target, max(SAMPLE_MIN_BYTES, min(SAMPLE_MAX_BYTES, size // 8)))
+        snap = snapshot(path, work / "chunks", target, sample)
+        if threads > 1:
+            # DuckDB reads whole texts on one thread: with several threads, the CSV reader's
+            # chunks are read side by side instead
+            snap = dataclasses.replace(snap, plain=False)
+        args = (source, path, rel, day, threads, raw_out, rejects_out, key)
+        try:
+            landed, reasons = _land_snapshot(snap, work / "run", *args)
+        except duckdb.InvalidInputException as exc:
+            if not snap.plain or "read_text" not in str(exc):
+                raise
+            # DuckDB's text reader refused a chunk the snapshot took for valid UTF-8 (the two
+            # agree on every case we know of): read it with the CSV reader, line by line, which
+            # refuses just the lines it cannot read.
+            snap = dataclasses.replace(snap, plain=False)
+            landed, reasons = _land_snapshot(snap, work / "run-csv", *args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rejected = sum(reasons.values())
+    return FileReport(
+        file=rel,
+        size_bytes=snap.size_bytes,
+        sha256=snap.sha256,
+        lines_total=snap.lines_total,
+        rows_read=landed + rejected,
+        rows_landed=landed,
+        rows_rejected=rejected,
+        reject_reasons=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _land_snapshot(
+    snap: Snapshot,
+    work: Path,
+    source: Source,
+    path: Path,
+    rel: str,
+    day: dt.date,
+    threads: int,
+    raw_out: Path,
+    rejects_out: Path,
+    key: bytes,
+) -> tuple[int, Counter[str]]:
+    """Land a snapshot (steps 1 and 2): the rows landed, and the reject reasons with counts."""
     parser = get_parser(source.parser, source)
     ctx = ParseContext(day=day, file_stem=path.stem, file_host=_file_host(path.stem))
     ts = source.timestamp_column
@@ -380,16 +525,11 @@ def land_file(
     hi = dt.datetime.combine(day, dt.time()) + dt.timedelta(days=1) + PARTITION_SLACK
     fkey = sql_str(file_key(source.name, day.isoformat(), path.name))
     relq = sql_str(rel)
-    work = scratch / f"work-{uuid.uuid4().hex[:8]}"
     out_dir = work / "out"
-    threads = landing_threads(source.name)
+    work.mkdir(parents=True, exist_ok=True)
     con = _connect(work, threads)
     try:
-        size = path.stat().st_size
-        target = chunk_target(size, threads)
-        sample = min(target, max(SAMPLE_MIN_BYTES, min(SAMPLE_MAX_BYTES, size // 8)))
-        snap = snapshot(path, work / "chunks", target, sample)
-        con.execute(f"CREATE TEMP VIEW lines AS {lines_sql(snap.chunks)}")
+        con.execute(f"CREATE TEMP VIEW lines AS {lines_sql(snap.chunks, snap.plain)}")
         con.execute(f"CREATE TEMP VIEW parsed AS {parser.select_sql('lines', ctx)}")
 
         # Normalised columns (keyed pseudonyms, VALUE_EXPRS) are computed once per distinct
@@ -401,7 +541,9 @@ def land_file(
         derived.update(VALUE_EXPRS.get(source.name, {}))
         normalised = [c for c, _ in source.columns if c in derived]
         if normalised:
-            con.execute(f"CREATE TEMP VIEW sample_lines AS {lines_sql(snap.chunks[:1])}")
+            con.execute(
+                f"CREATE TEMP VIEW sample_lines AS {lines_sql(snap.chunks[:1], snap.plain)}"
+            )
             sets = ", ".join(f"({c})" for c in normalised)
             flags = ", ".join(f"grouping({c}) AS g_{c}" for c in normalised)
             con.execute(
@@ -519,8 +661,7 @@ def land_file(
             )
             con.executemany("INSERT INTO refused VALUES (?, ?, ?)", unreadable)
             rejected_sql.append("SELECT line_number, reason AS reject_reason, line FROM refused")
-        rejected = sum(reasons.values())
-        if rejected:
+        if sum(reasons.values()):
             con.execute(
                 f"""
                 COPY (
@@ -533,18 +674,7 @@ def land_file(
             )
     finally:
         con.close()
-        shutil.rmtree(work, ignore_errors=True)
-    return FileReport(
-        file=rel,
-        size_bytes=snap.size_bytes,
-        sha256=snap.sha256,
-        lines_total=snap.lines_total,
-        rows_read=landed + rejected,
-        rows_landed=landed,
-        rows_rejected=rejected,
-        reject_reasons=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
-        seconds=round(time.perf_counter() - started, 3),
-    )
+    return landed, reasons
 
 
 def _write_empty(source: Source, out: Path) -> None:

@@ -52,11 +52,15 @@ def hmac_sql(key: bytes, column: str = "v") -> str:
 # Path segments replaced by a placeholder, in order (RE2 syntax, DuckDB regexp_replace), each with
 # a cheap test on the original path that must hold for the rule to change anything.
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_HEX = r"[0-9a-fA-F]{16,}"
 _SEGMENT_RULES: tuple[tuple[str, str, str | None], ...] = (
-    (_UUID, "{uuid}", "strpos({v}, '-') > 0"),
+    (_UUID, "{uuid}", "contains({v}, '-')"),
     (r"[0-9]+", "{id}", None),  # nearly every API path has a number: no pre-test
-    (r"[0-9a-fA-F]{16,}", "{hash}", "regexp_matches({v}, '[0-9a-fA-F]{{16}}')"),
+    (_HEX, "{hash}", f"regexp_matches({{v}}, '/{_HEX}(/|$)')"),
 )
+# What the common path does not do: a whole hex segment (the hash rule), or two consecutive
+# segments of the uuid or the number rule (their second pass).
+_NEEDS_MORE = f"/{_HEX}(/|$)|/[0-9]+/[0-9]+(/|$)|/{_UUID}/{_UUID}(/|$)"
 
 
 def endpoint_template_sql(column: str = "v") -> str:
@@ -66,15 +70,32 @@ def endpoint_template_sql(column: str = "v") -> str:
     or a long hex string becomes a placeholder. The path is padded with a '/' so that a segment is
     always matched as '/<seg>/' (no capture groups: RE2 then runs its fast DFA). A match consumes
     the '/' after it, so of consecutive matching segments every other one is replaced; a second
-    pass does the rest. Rules that cannot apply (no '-' for a uuid, no 16 hex digits in a row for
-    a hash) are skipped per value by a test on the original column: inside CASE each row takes
-    one branch, so the expression below it is still evaluated once per row.
+    pass does the rest. Rules that cannot apply (no '-' for a uuid, no whole hex segment for a
+    hash) are skipped per value by a test on the original column: inside CASE each row takes one
+    branch, so the expression below it is still evaluated once per row.
+
+    Most paths need one pass of the uuid rule (only when they have a '-') and one of the number
+    rule: one regular expression over the original path (`_NEEDS_MORE`) sends the others — a hex
+    segment, two consecutive uuid or number segments — through every rule's two passes.
     """
-    expr = f"({column} || '/')"
+    full = f"({column} || '/')"
+    fast = full
     for pattern, placeholder, pre_test in _SEGMENT_RULES:
         seg, rep = f"'/{pattern}/'", f"'/{placeholder}/'"
-        applied = f"regexp_replace(regexp_replace({expr}, {seg}, {rep}, 'g'), {seg}, {rep}, 'g')"
-        if pre_test is not None:
-            applied = f"CASE WHEN {pre_test.format(v=column)} THEN {applied} ELSE {expr} END"
-        expr = applied
-    return f"left({expr}, -1)"  # drop the padding ('/' stays '/')
+
+        def once(x: str, seg: str = seg, rep: str = rep) -> str:
+            return f"regexp_replace({x}, {seg}, {rep}, 'g')"
+
+        applied = once(once(full))
+        test = pre_test.replace("{v}", column) if pre_test is not None else None
+        if test is not None:
+            applied = f"CASE WHEN {test} THEN {applied} ELSE {full} END"
+        full = applied
+        if placeholder == "{uuid}":
+            fast = f"CASE WHEN {test} THEN {once(fast)} ELSE {fast} END"
+        elif placeholder == "{id}":
+            fast = once(fast)
+    # left(.., -1) drops the padding ('/' stays '/')
+    return (
+        f"left(CASE WHEN regexp_matches({column}, '{_NEEDS_MORE}') THEN {full} ELSE {fast} END, -1)"
+    )

@@ -7,6 +7,7 @@ landing code.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -334,6 +335,104 @@ def test_snapshot_chunks_cut_at_line_ends(tmp_path: Path) -> None:
     sizes = [c.path.stat().st_size for c in small.chunks]
     assert 150 <= sizes[0] < 300 and all(s >= 700 for s in sizes[1:-1])
     assert b"".join(c.path.read_bytes() for c in small.chunks) == joined
+
+
+def _plain_numbered_file(n: int) -> tuple[bytes, dict[int, str]]:
+    """Like `_numbered_file` without invalid UTF-8 (a snapshot DuckDB reads as whole texts): good
+    lines (some with non-ASCII text), blank and whitespace-only lines, CRLF ends, a lone CR, and
+    no line end after the last line."""
+    out: list[bytes] = []
+    kinds: dict[int, str] = {}
+    for i in range(1, n + 1):
+        if i % 11 == 0:
+            out.append(b"")
+            kinds[i] = "blank"
+        elif i % 13 == 0:
+            out.append(b" \t ")
+            kinds[i] = "blank"
+        elif i % 17 == 0:
+            out.append(nginx(agent=f"line-{i}", user="jos\u00e9").encode() + b"\r")  # CRLF
+            kinds[i] = "good"
+        elif i % 23 == 0:
+            out.append(b"bad\rline " + str(i).encode())  # a lone CR inside a line
+            kinds[i] = "rejected"
+        else:
+            out.append(nginx(agent=f"line-{i}").encode())
+            kinds[i] = "good"
+    return b"\n".join(out), kinds
+
+
+@pytest.mark.parametrize(
+    ("chunk_bytes", "threads"), [(None, "1"), (300, "1"), (1024, "1"), (300, "2"), (1024, "4")]
+)
+def test_line_numbers_are_exact_in_plain_files(
+    opsdw_home: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int | None, threads: str
+) -> None:
+    monkeypatch.setenv(L.LANDING_THREADS_ENV, threads)
+    if chunk_bytes:
+        use_small_chunks(monkeypatch, chunk_bytes)
+    content, kinds = _plain_numbered_file(120)
+    put(opsdw_home, "api_requests", "web-1-14.log", content)
+    report = land(opsdw_home, "api_requests")
+    f = report.files[0]
+    assert f.lines_total == 120
+    assert f.rows_read == sum(k != "blank" for k in kinds.values())
+    raw = rows(opsdw_home, "raw", "api_requests")
+    assert [r["line_number"] for r in raw] == [i for i, k in kinds.items() if k == "good"]
+    for r in raw:
+        assert r["user_agent"] == f"line-{r['line_number']}"
+        assert (
+            r["event_id"] == f"{file_key('api_requests', DAY, 'web-1-14.log')}:{r['line_number']}"
+        )
+    rej = rows(opsdw_home, "rejects", "api_requests")
+    assert [r["line_number"] for r in rej] == [i for i, k in kinds.items() if k == "rejected"]
+    lines = physical_lines(content)
+    for r in rej:
+        assert r["line"] == lines[r["line_number"] - 1].decode().replace("\r", " ")
+
+
+def test_snapshot_notes_whether_duckdb_can_read_the_file_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(L, "MAX_LINE_BYTES", 1024)
+    cases = {
+        "ascii": (b"a\nb\n", True),
+        "utf-8": ("caf\u00e9\n\u2713 done".encode(), True),
+        "latin-1": (b"caf\xe9\n", False),
+        "truncated utf-8 at the end": (b"ok\n\xe2\x82", False),
+        "long line": (b"x" * 2000 + b"\nshort\n", False),
+        "long last line": (b"short\n" + b"y" * 2000, False),
+        "lines under the limit": ((b"z" * 1000 + b"\n") * 50, True),
+    }
+    for name, (content, plain) in cases.items():
+        src = tmp_path / f"{name}.log"
+        src.write_bytes(content)
+        snap = snapshot(src, tmp_path / name, 64)
+        assert snap.plain is plain, name
+        assert snap.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_a_byte_order_mark_does_not_belong_to_the_first_line(opsdw_home: Path) -> None:
+    put(opsdw_home, "api_requests", "web-1-14.log", b"\xef\xbb\xbf" + f"{nginx()}\n".encode())
+    report = land(opsdw_home, "api_requests")
+    assert (report.files[0].rows_landed, report.files[0].rows_rejected) == (1, 0)
+    assert report.files[0].size_bytes == len(nginx()) + 4
+
+
+def test_a_text_duckdb_refuses_falls_back_to_the_line_reader(
+    opsdw_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = L.snapshot
+
+    def claims_plain(*args: Any, **kwargs: Any) -> L.Snapshot:
+        return dataclasses.replace(real(*args, **kwargs), plain=True)
+
+    monkeypatch.setattr(L, "snapshot", claims_plain)
+    content = b"\n".join([nginx().encode(), nginx(agent="caf\xe9").encode("latin-1"), b""])
+    put(opsdw_home, "api_requests", "web-1-14.log", content)
+    report = land(opsdw_home, "api_requests")
+    assert report.reject_reasons == {"unreadable line: invalid encoding": 1}
+    assert [r["line_number"] for r in rows(opsdw_home, "raw", "api_requests")] == [1]
 
 
 # --- ids, time zones -------------------------------------------------------------------------

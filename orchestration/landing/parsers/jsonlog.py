@@ -18,6 +18,12 @@ _STRUCT = (
 )
 
 
+def _trimmed(text: str) -> str:
+    """trim(text) (spaces), computed only for the values that have a space to trim: trim() itself
+    is slow, prefix/suffix are cheap."""
+    return f"CASE WHEN prefix({text}, ' ') OR suffix({text}, ' ') THEN trim({text}) ELSE {text} END"
+
+
 class JsonErrorLogParser:
     name = "json_error_log"
 
@@ -48,8 +54,9 @@ class JsonErrorLogParser:
         ),
         fields AS (
             SELECT line_number, line, is_object, j,
-                   trim(j.ts) AS ts_text,
-                   upper(trim(j.level)) AS level_norm
+                   {_trimmed("j.ts")} AS ts_text,
+                   upper({_trimmed("j.level")}) AS level_norm,
+                   nullif({_trimmed("j.component")}, '') AS component
             FROM decoded
         ),
         typed AS (
@@ -62,7 +69,7 @@ class JsonErrorLogParser:
             line,
             ts_utc AS ts,
             level_norm AS level,
-            nullif(trim(j.component), '') AS component,
+            component,
             j.host AS host,
             j.logger AS logger,
             j.error_code AS error_code,
@@ -76,7 +83,7 @@ class JsonErrorLogParser:
                 WHEN ts_utc IS NULL THEN 'unparseable ts'
                 WHEN level_norm IS NULL THEN 'missing level'
                 WHEN level_norm NOT IN ({levels}) THEN 'unknown level'
-                WHEN nullif(trim(j.component), '') IS NULL THEN 'missing component'
+                WHEN component IS NULL THEN 'missing component'
             END AS reject_reason
         FROM typed
         """
