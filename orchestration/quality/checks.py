@@ -4,6 +4,11 @@ The checks are thin: a loader (injected, see `FrameLoader`) fetches the DataFram
 validates, `gx_runner.run_suite` validates it, and the result becomes an `AssetCheckResult` whose
 metadata records every expectation's threshold and observed value. GX itself is only imported when
 a check runs, never when definitions load.
+
+With `data_docs=True` every check also hands its GX result to the run's Data Docs recorder (the
+`opsdw_gx_data_docs` resource, orchestration.quality.data_docs): the check's metadata links the
+validation's page (`data_docs`, `data_docs_url`) and the site's index (`data_docs_index`), and the
+resource builds the site once when the run's steps are done.
 """
 
 # No `from __future__ import annotations`: Dagster inspects the check function's `context`
@@ -18,9 +23,11 @@ from dagster import (
     AssetChecksDefinition,
     AssetCheckSeverity,
     AssetKey,
+    InitResourceContext,
     MetadataValue,
     PartitionsDefinition,
     asset_check,
+    resource,
 )
 
 from orchestration.quality.gx_runner import SuiteResult, run_suite
@@ -28,6 +35,10 @@ from orchestration.quality.suites import Suite, load_suites
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from orchestration.quality.data_docs import DocsPage
+
+DATA_DOCS_RESOURCE = "opsdw_gx_data_docs"
 
 FrameLoader = Callable[[AssetCheckExecutionContext, Suite], "pd.DataFrame"]
 """`load_frame(context, suite) -> pandas.DataFrame`: the rows `suite` must validate.
@@ -63,28 +74,61 @@ def check_partition_keys(context: AssetCheckExecutionContext) -> list[str] | Non
     return None
 
 
+@resource(
+    description="Collects the run's GX validations and builds GX Data Docs "
+    "($OPSDW_HOME/docs/quality/) once the run's steps are done."
+)
+def gx_data_docs_resource(init_context: InitResourceContext):
+    """One `DataDocsRecorder` per run (in-process executor); its teardown builds the site.
+
+    A failure to build the docs is logged, never turned into a failed run: the checks' results
+    are in Dagster either way.
+    """
+    from orchestration.quality.data_docs import DataDocsRecorder
+
+    recorder = DataDocsRecorder()
+    try:
+        yield recorder
+    finally:
+        try:
+            index = recorder.flush()
+        except Exception as exc:  # noqa: BLE001
+            init_context.log.warning(f"GX Data Docs were not built: {type(exc).__name__}: {exc}")
+        else:
+            if index is not None:
+                init_context.log.info(
+                    f"GX Data Docs built in {recorder.last_build_seconds:.1f}s: {index}"
+                )
+
+
 def build_gx_asset_checks(
     load_frame: FrameLoader,
     *,
     suites: Sequence[Suite] | None = None,
     partitions_defs: Mapping[AssetKey, PartitionsDefinition] | None = None,
+    data_docs: bool = False,
 ) -> list[AssetChecksDefinition]:
     """One `@asset_check` named `gx_<suite>` per suite (default: every suite in `expectations/`).
 
     `partitions_defs` gives the PartitionsDefinition of partitioned assets (keyed by AssetKey);
     a check on such an asset gets the same definition, so Dagster records its result per
     partition. Raw suites are blocking (severity ERROR: downstream assets do not build on a bad
-    partition); mart suites warn.
+    partition); mart suites warn. `data_docs=True` records every validation in GX Data Docs
+    under $OPSDW_HOME/docs/quality/ (see orchestration.quality.data_docs).
     """
     suites = load_suites() if suites is None else suites
     partitions_defs = partitions_defs or {}
     return [
-        _build_check(s, load_frame, partitions_defs.get(AssetKey(list(s.asset)))) for s in suites
+        _build_check(s, load_frame, partitions_defs.get(AssetKey(list(s.asset))), data_docs)
+        for s in suites
     ]
 
 
 def _build_check(
-    suite: Suite, load_frame: FrameLoader, partitions_def: PartitionsDefinition | None
+    suite: Suite,
+    load_frame: FrameLoader,
+    partitions_def: PartitionsDefinition | None,
+    data_docs: bool = False,
 ) -> AssetChecksDefinition:
     description = (
         f"Great Expectations suite {suite.name} ({len(suite.expectations)} expectations, "
@@ -94,6 +138,15 @@ def _build_check(
     if suite.path is not None:
         static_metadata["suite_file"] = str(suite.path)
 
+    docs_resources: dict[str, Any] = (
+        {
+            "required_resource_keys": {DATA_DOCS_RESOURCE},
+            "resource_defs": {DATA_DOCS_RESOURCE: gx_data_docs_resource},
+        }
+        if data_docs
+        else {}
+    )
+
     @asset_check(
         asset=AssetKey(list(suite.asset)),
         name=suite.check_name,
@@ -101,11 +154,15 @@ def _build_check(
         blocking=suite.blocking,
         metadata=static_metadata,
         partitions_def=partitions_def,
+        **docs_resources,
     )
     def _gx_check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        from orchestration.quality.data_docs import run_name_for
+
         partitions = check_partition_keys(context)
         df = load_frame(context, suite)
-        result = run_suite(suite, df)
+        result = run_suite(suite, df, run_name=run_name_for(partitions))
+        del df
         context.log.info(
             "%s: %d rows, %d of %d expectations failed%s",
             suite.check_name,
@@ -114,15 +171,25 @@ def _build_check(
             len(result.expectations),
             f": {', '.join(result.failed_labels)}" if result.failed else "",
         )
-        return to_check_result(suite, result, partitions)
+        page = None
+        if data_docs:
+            try:
+                page = getattr(context.resources, DATA_DOCS_RESOURCE).record(suite, result)
+            except Exception as exc:  # noqa: BLE001 - the docs must not change the check's outcome
+                context.log.warning(f"{suite.check_name}: not recorded in GX Data Docs: {exc}")
+        return to_check_result(suite, result, partitions, docs=page)
 
     return _gx_check
 
 
 def to_check_result(
-    suite: Suite, result: SuiteResult, partitions: Sequence[str] | None = None
+    suite: Suite,
+    result: SuiteResult,
+    partitions: Sequence[str] | None = None,
+    docs: "DocsPage | None" = None,
 ) -> AssetCheckResult:
-    """The Dagster result of a suite run: pass/fail, severity, thresholds and observed values."""
+    """The Dagster result of a suite run: pass/fail, severity, thresholds and observed values,
+    and (with `docs`) the links to the validation's GX Data Docs page and the site's index."""
     failed = result.failed
     metadata: dict[str, Any] = {
         "suite": suite.name,
@@ -134,6 +201,10 @@ def to_check_result(
         "summary": MetadataValue.md(_markdown_table(result)),
         "results": MetadataValue.json([e.to_dict() for e in result.expectations]),
     }
+    if docs is not None:
+        metadata["data_docs"] = MetadataValue.path(str(docs.page))
+        metadata["data_docs_url"] = MetadataValue.url(docs.url)
+        metadata["data_docs_index"] = MetadataValue.path(str(docs.index))
     if result.success:
         text = f"all {len(result.expectations)} expectations passed on {result.rows} rows"
     else:

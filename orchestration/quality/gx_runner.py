@@ -3,19 +3,27 @@
 GX is imported inside the functions that need it: the import takes 7-9 s, and sensors and the
 CLI's fast paths import the quality package without ever validating anything. The ephemeral
 context, its pandas data source and its whole-dataframe batch definition are built once per
-process and reused; each run adds its suite and validation definition under unique names and
-removes them afterwards, so the context does not grow and concurrent runs do not collide.
+process and reused; each run adds its suite and validation definition (named after the suite, so
+the result and its Data Docs page carry the suite's name) under a process-wide lock and removes
+them afterwards, with the result GX keeps in the context's in-memory store: the context does not
+grow and concurrent runs do not collide.
+
+Speed (docs/quality.md has the measurements): results are computed with GX's BASIC result format
+(SUMMARY also computes the index list and a query of every unexpected row, which nothing here
+reads), and GX's batch fingerprint — an md5 over `pandas.util.hash_pandas_object` of the whole
+frame, stored as batch metadata and used by nothing — is switched off. `columns_used` tells the
+loaders which columns a suite reads, so the other ones need not be converted to pandas at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import math
 import threading
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from orchestration.quality.suites import Suite, SuiteError
@@ -24,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PARTIAL_VALUES = 5  # sample of unexpected values kept per expectation
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": PARTIAL_VALUES}
 _INDEX_META = "opsdw_index"  # meta key mapping GX results back to the suite's expectations
 _OBSERVED_KEYS = (
     "observed_value",
@@ -74,6 +83,8 @@ class SuiteResult:
     rows: int
     evaluated: int
     expectations: tuple[ExpectationResult, ...]
+    # GX's own ExpectationSuiteValidationResult, kept for Data Docs (not part of to_dict())
+    gx_result: Any = field(default=None, compare=False, repr=False)
 
     @property
     def failed(self) -> list[ExpectationResult]:
@@ -119,6 +130,7 @@ def _gx_state() -> _GxState:
             import great_expectations as gx
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
+            _skip_batch_fingerprint()
             context = gx.get_context(mode="ephemeral")
             context.variables.progress_bars = ProgressBarsConfig(globally=False)
             context.enable_analytics(False)
@@ -127,6 +139,69 @@ def _gx_state() -> _GxState:
             batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
             _state = _GxState(context, batch_definition, threading.Lock())
         return _state
+
+
+def _skip_batch_fingerprint() -> None:
+    """Stop GX hashing every validated DataFrame.
+
+    `PandasExecutionEngine.get_batch_data_and_markers` stores `pandas_data_fingerprint` (md5 of
+    `hash_pandas_object(df)`) in the batch markers of every frame under `HASH_THRESHOLD` bytes
+    (1e9). On a 1.4M-row raw partition that is 5-6 s per suite run, and the value is never read
+    (not by the expectations, not by Data Docs). A threshold of 0 skips it; the validation itself
+    is unchanged. If a GX upgrade renames the constant this does nothing (and the test in
+    tests/unit/test_gx_runner_speed.py says so).
+    """
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    if hasattr(pandas_execution_engine, "HASH_THRESHOLD"):
+        pandas_execution_engine.HASH_THRESHOLD = 0
+
+
+# Table-level expectations that read only the frame's column names and row count: a suite made of
+# these and of column expectations only needs the columns its expectations name.
+_NAMES_AND_COUNT_ONLY = frozenset(
+    {
+        "expect_table_row_count_to_be_between",
+        "expect_table_row_count_to_equal",
+        "expect_table_columns_to_match_set",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_column_count_to_be_between",
+        "expect_table_column_count_to_equal",
+        "expect_column_to_exist",
+    }
+)
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+# Whose result depends on the pandas dtype of the column: those columns keep the loader's
+# historical dtypes (see wiring.load_raw_partitions).
+TYPE_EXPECTATIONS = frozenset(
+    {"expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list"}
+)
+
+
+def columns_used(suite: Suite) -> frozenset[str] | None:
+    """The columns whose values `suite` reads, or None when it may read any column.
+
+    Every expectation's `column`, `column_A`, `column_B` and `column_list`; table-level
+    expectations in `_NAMES_AND_COUNT_ONLY` read no values. None (read everything) as soon as an
+    expectation has a `row_condition` (a pandas query over any column) or is another table-level
+    or multi-column expectation this function does not know.
+    """
+    used: set[str] = set()
+    for spec in suite.expectations:
+        kw = spec.kwargs
+        if "row_condition" in kw:
+            return None
+        named = [kw[k] for k in _COLUMN_KWARGS if k in kw]
+        if "column_list" in kw:
+            if not isinstance(kw["column_list"], list | tuple):
+                return None
+            named.extend(kw["column_list"])
+        if not named and spec.type not in _NAMES_AND_COUNT_ONLY:
+            return None
+        if not all(isinstance(c, str) for c in named):
+            return None
+        used.update(named)
+    return frozenset(used)
 
 
 def build_expectations(suite: Suite) -> list[Any]:
@@ -153,32 +228,39 @@ def check_suite(suite: Suite) -> None:
     build_expectations(suite)
 
 
-def run_suite(suite: Suite, df: pd.DataFrame) -> SuiteResult:
-    """Validate `df` against `suite`; never raises on bad data (that is a failed result)."""
+def run_suite(suite: Suite, df: pd.DataFrame, *, run_name: str | None = None) -> SuiteResult:
+    """Validate `df` against `suite`; never raises on bad data (that is a failed result).
+
+    `run_name` names the validation in GX (its RunIdentifier: Data Docs files results under
+    `<suite>/<run_name>/<run time>`); the checks pass the partition(s) validated.
+    """
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
 
     state = _gx_state()
     expectations = build_expectations(suite)
-    run_id = f"{suite.name}-{uuid.uuid4().hex[:12]}"
+    run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
     with state.lock:
         context = state.context
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=run_id, expectations=expectations))
+        _forget(context, suite.name)
+        gx_suite = context.suites.add(
+            gx.ExpectationSuite(
+                name=suite.name,
+                expectations=expectations,
+                meta={"notes": suite.description} if suite.description else {},
+            )
+        )
         try:
             validation = context.validation_definitions.add(
-                gx.ValidationDefinition(name=run_id, data=state.batch_definition, suite=gx_suite)
-            )
-            try:
-                result = validation.run(
-                    batch_parameters={"dataframe": df},
-                    result_format={
-                        "result_format": "SUMMARY",
-                        "partial_unexpected_count": PARTIAL_VALUES,
-                    },
+                gx.ValidationDefinition(
+                    name=suite.name, data=state.batch_definition, suite=gx_suite
                 )
-            finally:
-                context.validation_definitions.delete(run_id)
+            )
+            result = validation.run(
+                batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT, run_id=run_id
+            )
         finally:
-            context.suites.delete(run_id)
+            _forget(context, suite.name)
 
     by_index: dict[int, Any] = {}
     for r in result.results:
@@ -227,7 +309,19 @@ def run_suite(suite: Suite, df: pd.DataFrame) -> SuiteResult:
         rows=len(df),
         evaluated=int(stats.get("evaluated_expectations", len(outcomes))),
         expectations=tuple(outcomes),
+        gx_result=result,
     )
+
+
+def _forget(context: Any, name: str) -> None:
+    """Remove `name`'s validation definition and suite from the ephemeral context, and every
+    result its in-memory validation results store kept (ValidationDefinition.run stores each)."""
+    for factory in (context.validation_definitions, context.suites):
+        with contextlib.suppress(Exception):  # not there: nothing to forget
+            factory.delete(name)
+    store = context.validation_results_store
+    for key in store.list_keys():
+        store.remove_key(key)
 
 
 def _why(meta: Mapping[str, Any]) -> str | None:

@@ -70,3 +70,19 @@ def test_types_reasons_and_one_row_per_candidate() -> None:
     assert reasons[8] == "not a JSON object"
     assert reasons[9] == "bad ts"
     assert reasons[10] == "not a JSON object"
+
+
+def test_offsets_are_applied_with_or_without_a_colon() -> None:
+    lines = [
+        '{"ts": "2026-11-02T11:00:00+0100", "run_id": "a"}',
+        '{"ts": "2026-11-02T05:30:00-04:30", "run_id": "b"}',
+        '{"ts": "2026-11-02 10:00:00", "run_id": "c"}',
+        '{"ts": "2026-11-02", "run_id": "d"}',
+    ]
+    rows = _parse(lines)
+    assert [r[1] for r in rows] == [
+        dt.datetime(2026, 11, 2, 10),
+        dt.datetime(2026, 11, 2, 10),
+        dt.datetime(2026, 11, 2, 10),
+        dt.datetime(2026, 11, 2),
+    ]

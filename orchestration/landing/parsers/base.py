@@ -53,7 +53,9 @@ def sql_str(value: str) -> str:
 def iso_timestamp_sql(text: str) -> str:
     """SQL turning ISO 8601 text (`text` is a SQL expression) into a UTC TIMESTAMP, or NULL.
 
-    Accepts a trailing 'Z', a '+HH:MM'/'-HH:MM' offset, or no zone (read as UTC)."""
+    Accepts a trailing 'Z', an offset '+HH:MM' / '-HH:MM' / '+HHMM' / '-HHMM', or no zone (read
+    as UTC). DuckDB's cast to TIMESTAMP would drop an offset silently, so offsets are applied here.
+    """
     return f"""CASE
         WHEN suffix({text}, 'Z') THEN try_cast(left({text}, -1) AS TIMESTAMP)
         WHEN regexp_full_match(right({text}, 6), '[+-][0-9]{{2}}:[0-9]{{2}}')
@@ -61,5 +63,11 @@ def iso_timestamp_sql(text: str) -> str:
                 (CASE WHEN right({text}, 6)[1] = '-' THEN -1 ELSE 1 END)
                 * (substr(right({text}, 6), 2, 2)::INTEGER * 60
                    + substr(right({text}, 6), 5, 2)::INTEGER))
+        WHEN regexp_full_match(right({text}, 5), '[+-][0-9]{{4}}')
+             AND regexp_matches({text}, '[T ][0-9]{{2}}:[0-9]{{2}}')
+            THEN try_cast(left({text}, -5) AS TIMESTAMP) - to_minutes(
+                (CASE WHEN right({text}, 5)[1] = '-' THEN -1 ELSE 1 END)
+                * (substr(right({text}, 5), 2, 2)::INTEGER * 60
+                   + substr(right({text}, 5), 4, 2)::INTEGER))
         ELSE try_cast({text} AS TIMESTAMP)
     END"""
