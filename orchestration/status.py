@@ -251,13 +251,17 @@ def collect_status(home: str | None = None, now: dt.datetime | None = None) -> S
     errors: list[str] = []
     warehouse: dict[str, Any] = {"serving": str(layout.serving)}
     if not layout.serving.exists():
+        # nothing served yet, but the SLA verdicts may say why (a blocked partition)
+        quality = _data_quality(layout, warnings, errors)
         return Status(
             status="CRITICAL",
             timestamp=now.isoformat(),
             warehouse=warehouse,
             marts=[],
             alerts=_alerts(layout),
-            errors=["no served warehouse: nothing has been built (run `make demo`)"],
+            warnings=warnings,
+            errors=["no served warehouse: nothing has been built (run `make demo`)", *errors],
+            quality=quality,
         )
     stat = layout.serving.stat()
     warehouse.update(

@@ -59,8 +59,10 @@ class Completeness:
 class Validity:
     """Rejected lines per window: a burst of corrupt input is caught where it happened.
 
-    A rejected line has no trustworthy time of its own, so it is placed in the window of the
-    nearest landed line before it in the same file (or after it, at the top of a file)."""
+    A rejected line has no trustworthy time of its own: it is placed between the landed lines
+    around it in its file, interpolated by line number (so a whole stretch of corrupt lines
+    spreads over the minutes it spans), or at the first/last landed line's time at a file's
+    edges."""
 
     window_minutes: int = 5
     max_reject_ratio: float = 0.05  # rejected / (landed + rejected) in the window
@@ -375,16 +377,26 @@ def _validity(con, layout, source, day, spec: Validity) -> list[SlaResult]:
         ),
         bad AS (SELECT source_file, line_number FROM read_parquet({listing})),
         before AS (
-            SELECT bad.source_file, bad.line_number, ok.ts
+            SELECT bad.source_file, bad.line_number, ok.line_number AS prev_line, ok.ts AS prev_ts
             FROM bad ASOF LEFT JOIN ok
               ON bad.source_file = ok.source_file AND bad.line_number > ok.line_number
         ),
+        around AS (
+            SELECT before.*, ok.line_number AS next_line, ok.ts AS next_ts
+            FROM before ASOF LEFT JOIN ok
+              ON before.source_file = ok.source_file AND before.line_number < ok.line_number
+        ),
         placed AS (
-            -- a rejected line at the top of its file takes the first landed line's time
-            SELECT coalesce(before.ts, first_ts.ts) AS ts
-            FROM before
-            LEFT JOIN (SELECT source_file, min_by(ts, line_number) AS ts FROM ok GROUP BY 1)
-                AS first_ts ON first_ts.source_file = before.source_file
+            -- between two landed lines: interpolated by line number (a stretch of corrupt
+            -- lines spreads over the time it spans); before the first or after the last landed
+            -- line of its file: that line's time
+            SELECT CASE
+                WHEN prev_ts IS NOT NULL AND next_ts IS NOT NULL THEN prev_ts + to_microseconds(
+                    CAST((epoch_us(next_ts) - epoch_us(prev_ts))
+                         * (line_number - prev_line) / (next_line - prev_line) AS BIGINT))
+                ELSE coalesce(prev_ts, next_ts)
+            END AS ts
+            FROM around
         ),
         bad_windows AS (
             SELECT time_bucket(to_minutes({width}), ts) AS w, count(*) AS rejected
