@@ -82,6 +82,8 @@ class Volume:
 class RejectRate:
     warn: float = 0.001
     error: float = 0.01
+    # a handful of bad lines in a small source is worth a warning, never a blocked partition
+    min_rejected_for_error: int = 20
 
 
 @dataclass(frozen=True)
@@ -492,7 +494,7 @@ def _reject_rate(layout: Paths, source: str, day: str, spec: RejectRate) -> list
     read, rejected = m.get("rows_read", 0), m.get("rows_rejected", 0)
     rate = rejected / read if read else 0.0
     lo, hi = _day_bounds(day)
-    severity = "error" if rate > spec.error else "warn"
+    severity = "error" if rate > spec.error and rejected >= spec.min_rejected_for_error else "warn"
     return [
         SlaResult(
             source=source,
@@ -502,7 +504,7 @@ def _reject_rate(layout: Paths, source: str, day: str, spec: RejectRate) -> list
             window_start=lo,
             window_end=hi,
             observed=round(rate, 8),
-            threshold=spec.error if rate > spec.error else spec.warn,
+            threshold=spec.error if severity == "error" else spec.warn,
             passed=rate <= spec.warn,
             severity=severity,
             detail=f"{rejected} of {read} rows rejected",

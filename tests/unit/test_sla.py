@@ -161,16 +161,21 @@ def test_volume_needs_seven_days_of_history(opsdw_home):
 
 
 @pytest.mark.parametrize(
-    ("rejected", "passed", "severity", "v"),
-    [(0, True, "warn", "ok"), (5, False, "warn", "warn"), (50, False, "error", "error")],
+    ("read", "rejected", "passed", "severity", "v"),
+    [
+        (1000, 0, True, "warn", "ok"),
+        (1000, 5, False, "warn", "warn"),
+        (1000, 50, False, "error", "error"),
+        (500, 19, False, "warn", "warn"),  # 3.8 % but 19 rows: too few to block a partition
+    ],
 )
-def test_reject_rate_severity(opsdw_home, rejected, passed, severity, v):
-    _manifest(opsdw_home, "error_logs", DAY, read=1000, rejected=rejected)
+def test_reject_rate_severity(opsdw_home, read, rejected, passed, severity, v):
+    _manifest(opsdw_home, "error_logs", DAY, read=read, rejected=rejected)
     sla = SourceSla("error_logs", RejectRate(0.001, 0.01), Volume())
     (r,) = [
         r for r in evaluate_partition("error_logs", DAY, sla, now=at(1)) if r.check == "reject_rate"
     ]
-    assert (r.passed, r.severity, r.observed) == (passed, severity, rejected / 1000)
+    assert (r.passed, r.severity, r.observed) == (passed, severity, rejected / read)
     assert verdict([r]) == v
 
 
