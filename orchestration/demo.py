@@ -358,5 +358,6 @@ def print_report(report: DemoReport, console: Any = None) -> None:
         f"  {layout.serving}   read-only DuckDB for BI tools (schema marts)\n"
         f"  {layout.outbox}   delivered alerts, one JSON per line\n"
         f"  {layout.ground_truth}   the injected incidents\n"
+        f"  {layout.home / 'docs' / 'quality' / 'index.html'}   GX Data Docs of every check\n"
         f"  opsdw rejects           the quarantined lines, by source and reason"
     )

@@ -56,6 +56,28 @@ MART_FRESHNESS: dict[str, tuple[str, dt.timedelta, dt.timedelta, dt.timedelta]] 
         dt.timedelta(days=2),
     ),
 }
+_M5, _H, _D = dt.timedelta(minutes=5), dt.timedelta(hours=1), dt.timedelta(days=1)
+# the windowed marts of the ops, database, quality and cross-cutting areas
+MART_FRESHNESS.update(
+    {
+        name: (column, length, warn, error)
+        for name, column, length, warn, error in (
+            ("data_coverage_5m", "window_start", _M5, 30 * _M5 / 5, 2 * _H),
+            ("metric_anomalies", "window_start", _M5, 30 * _M5 / 5, 2 * _H),
+            ("replication_health", "window_start", _M5, 30 * _M5 / 5, 2 * _H),
+            ("pipeline_health", "hour", _H, 3 * _H, 12 * _H),
+            ("handler_performance", "hour", _H, 2 * _H, 6 * _H),
+            ("execution_performance", "hour", _H, 3 * _H, 12 * _H),
+            ("transaction_analytics", "hour", _H, 2 * _H, 6 * _H),
+            ("connection_pool_analytics", "hour", _H, 2 * _H, 6 * _H),
+            ("cache_effectiveness", "hour", _H, 2 * _H, 6 * _H),
+            ("query_performance", "stat_date", _D, _D, 2 * _D),
+            ("capacity_forecast", "day", _D, _D, 2 * _D),
+            ("database_health", "day", _D, _D, 2 * _D),
+            ("data_quality_sla", "event_date", _D, _D, 2 * _D),
+        )
+    }
+)
 
 
 @dataclass

@@ -32,7 +32,11 @@ def test_demo_detects_every_incident_without_false_alarms_and_is_idempotent(
         "EndpointHighLatencyP95",
         "HostCpuSaturation",
         "CriticalErrorBurst",
+        "CollectorSilent",  # the silent_collector incident: reported, never read as healthy
     } <= kinds
+    # the GX Data Docs were built and the SLA verdicts reached the summary
+    assert (paths().home / "docs" / "quality" / "index.html").exists()
+    assert {q["source"] for q in first.quality} >= {"system_metrics", "api_requests"}
     outbox = paths().outbox.read_text().splitlines()
     assert len([json.loads(line) for line in outbox]) >= len(first.alerts)
 

@@ -59,10 +59,15 @@ def test_one_partition_twice_gives_identical_marts(opsdw_home, dbt_manifest, day
     assert first.success
     evaluations = first.get_asset_check_evaluations()
     assert evaluations, "checks ran"
-    failed = [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
-    assert not failed, failed
+    failed = [(e.check_name, e.severity.value) for e in evaluations if not e.passed]
+    # every GX suite passes; the SLAs may only warn: the simulated silent collector and reboot
+    # leave incomplete windows, and six corrupt lines a day are > 0.5 % of a small source
+    assert [f for f in failed if f[1] == "ERROR" or not f[0].startswith("sla_")] == [], failed
+    assert ("sla_system_metrics", "WARN") in failed
     marts1 = mart_snapshot(str(paths().serving))
-    assert all(rows for rows in marts1.values()), {k: len(v) for k, v in marts1.items()}
+    # active_alerts is empty: no alert engine ran (it reflects the last evaluation)
+    empty = {k for k, v in marts1.items() if not v}
+    assert empty == {"active_alerts"}, {k: len(v) for k, v in marts1.items()}
 
     # landed + rejected = read, and the rejects are exactly the corrupt lines the simulator wrote
     for name in SOURCES:
