@@ -263,13 +263,6 @@ def evaluate_partition(
     ]  # one timestamp per evaluation
 
 
-def _members(con, layout, source: str, column: str, files: list[str], history: list[str]) -> list:
-    """Members (hosts, ...) seen in the partition's neighbourhood or its history."""
-    src = _read(con, files + _files(layout, source, history), column)
-    return [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {src} ORDER BY 1").fetchall()
-            if r[0] is not None]  # fmt: skip
-
-
 def _freshness(con, layout, source, day, spec: Freshness, lo, reference, around, history):
     per = spec.per
     files = around + _files(layout, source, history)
@@ -317,12 +310,18 @@ def _completeness(con, layout, source, day, spec: Completeness, lo, hi, referenc
     per, width = spec.per, spec.window_minutes
     expected = width * 60 / spec.expected_every_seconds
     unit = "count(DISTINCT ts)" if spec.unit == "distinct_ts" else "count(*)"
-    members = _members(con, layout, source, per, around, history)
-    if not members:
+    # a member is expected from its first sample seen (the day's neighbourhood and history) on:
+    # the windows before a host ever reported are not missing data
+    src_all = _read(con, around + _files(layout, source, history), f"{per}, ts")
+    first_seen = con.execute(
+        f"SELECT CAST({per} AS VARCHAR), min(ts) FROM {src_all} "
+        f"WHERE {per} IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    if not first_seen:
         return []
     src = _read(con, around, f"{per}, ts")
-    con.execute("CREATE OR REPLACE TEMP TABLE members(m VARCHAR)")
-    con.executemany("INSERT INTO members VALUES (?)", [(str(m),) for m in members])
+    con.execute("CREATE OR REPLACE TEMP TABLE members(m VARCHAR, first_seen TIMESTAMP)")
+    con.executemany("INSERT INTO members VALUES (?, ?)", first_seen)
     rows = con.execute(
         f"""
         WITH windows AS (
@@ -339,6 +338,7 @@ def _completeness(con, layout, source, day, spec: Completeness, lo, hi, referenc
         FROM members CROSS JOIN windows w
         LEFT JOIN received r ON r.m = members.m AND r.window_start = w.window_start
         WHERE w.window_end <= ?
+          AND w.window_start >= time_bucket(to_minutes({width}), members.first_seen)
         ORDER BY 1, 2
         """,
         [lo, hi, lo, hi, reference],

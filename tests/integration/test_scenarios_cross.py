@@ -46,7 +46,12 @@ def truth(scenario_warehouse):
 
 def test_each_alerting_scenario_is_one_incident_and_nothing_else_is(con, truth) -> None:
     incidents = _rows(con, "SELECT * FROM marts.incidents ORDER BY started_at")
-    expected = sorted(truth.incidents, key=lambda i: i.start)
+    # the incidents of signals that breach (a silent collector is missing data, not an incident:
+    # it surfaces in collection_gaps, stale_components and data_coverage_5m)
+    expected = sorted(
+        (i for i in truth.incidents if i.kind in ("api_error_latency", "cpu_saturation")),
+        key=lambda i: i.start,
+    )
     assert {i.kind for i in expected} == {"api_error_latency", "cpu_saturation"}
     # calm periods (and the non-alerting scenarios) surface nothing: one incident per scenario
     assert len(incidents) == len(expected)

@@ -253,3 +253,12 @@ def test_validity_places_a_corrupt_burst_in_its_windows(opsdw_home):
         at(10, 45): (True, "1 of 31 lines rejected"),
     }
     assert {r.severity for r in res} == {"error"} and verdict(res) == "error"
+
+
+def test_a_member_is_expected_only_from_its_first_sample(opsdw_home):
+    # a new host (or the first day of a simulation) starting at 18:40 is not "missing" before
+    _write(opsdw_home, "system_metrics", DAY, "d.parquet", _scrapes("d", at(18, 40), at(24)))
+    res = [r for r in evaluate_partition("system_metrics", DAY, SLA, now=at(23, 59))
+           if r.check == "completeness"]  # fmt: skip
+    assert min(r.window_start for r in res) == at(18, 40)
+    assert len(res) == (23 * 60 + 55 - (18 * 60 + 40)) // 5 and all(r.passed for r in res)
