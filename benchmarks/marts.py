@@ -42,6 +42,7 @@ METRIC_SAMPLES_PER_DAY = 645_000  # node_exporter samples a day at any scale (6 
 REQUESTS_PER_DAY_AT_SCALE_1 = 690_000
 TARGET_P95_MS = 50.0
 TARGET_INCREMENTAL_RATIO = 0.25
+TOP: dict[str, list[tuple[str, float]]] = {}  # the slowest models of each dbt invocation
 
 # --- the four use cases: (name, over the marts, the same answer from the raw lake) -----------
 # {t} is the newest event time in the data (the dashboards' "now").
@@ -94,7 +95,7 @@ QUERIES: list[tuple[str, str, str]] = [
         """,
         """
         WITH day AS (
-            SELECT endpoint, count(*) AS total_requests, avg(request_time_ms) AS avg_response_time,
+            SELECT endpoint, count(*) AS total_requests, avg(latency_ms) AS avg_response_time,
                    count(*) FILTER (WHERE status >= 400) AS error_count
             FROM staging.stg_api_requests__requests
             WHERE ts >= TIMESTAMP '{t}' - INTERVAL 24 HOUR GROUP BY endpoint
@@ -133,8 +134,8 @@ QUERIES: list[tuple[str, str, str]] = [
         "incident analysis",
         """
         SELECT * FROM marts.incidents
-        WHERE incident_end >= TIMESTAMP '{t}' - INTERVAL 24 HOUR
-        ORDER BY incident_start DESC
+        WHERE ended_at >= TIMESTAMP '{t}' - INTERVAL 24 HOUR
+        ORDER BY started_at DESC
         """,
         """
         SELECT date_trunc('minute', e.ts) AS incident_window,
@@ -214,6 +215,10 @@ def dbt(home: Path, target: Path, *args: str) -> tuple[float, float]:
         )
     results = json.loads((target / "run_results.json").read_text())
     models = sum(r.get("execution_time", 0.0) for r in results.get("results", []))
+    slowest = sorted(results.get("results", []), key=lambda r: -r.get("execution_time", 0.0))[:6]
+    TOP[" ".join(args[:2])] = [
+        (r["unique_id"].split(".")[-1], round(r.get("execution_time", 0.0), 2)) for r in slowest
+    ]
     return wall, models
 
 
@@ -296,6 +301,8 @@ def main() -> None:
         print(f"  ratio incremental/full     {ratio:7.3f} wall  {ratio_models:7.3f} models  "
               f"(target ≤ {TARGET_INCREMENTAL_RATIO}: {verdict})")  # fmt: skip
         result["builds"] = {**b, "ratio_wall": ratio, "ratio_models": ratio_models}
+        for label, top in TOP.items():
+            print(f"  slowest models ({label}): " + ", ".join(f"{n} {t}s" for n, t in top))
     q = queries(home, args.repeat)
     print(f"queries (p50 / p95 over {args.repeat} runs; raw = the same question from the lake):")
     for row in q:
@@ -304,7 +311,7 @@ def main() -> None:
             print(f"  {row['query']:26s} ERROR {m['error']}")
             continue
         verdict = "ok" if m["p95_ms"] <= TARGET_P95_MS else "OVER TARGET"
-        speed = f"{r['p50_ms'] / m['p50_ms']:6.1f}x" if "p50_ms" in r else "   n/a"
+        speed = f"{r['p50_ms'] / m['p50_ms']:6.1f}x" if "p50_ms" in r else f"n/a ({r.get('error')})"
         print(
             f"  {row['query']:26s} {m['p50_ms']:7.2f} / {m['p95_ms']:7.2f} ms  "
             f"rows {m['rows']:5d}  raw p50 {r.get('p50_ms', float('nan')):8.1f} ms  "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +90,16 @@ def opsdw_home() -> Path:
 def paths(home: str | os.PathLike[str] | None = None) -> Paths:
     """Paths for `home`, or for $OPSDW_HOME (default ./data) when not given."""
     return Paths(Path(home).resolve() if home is not None else opsdw_home())
+
+
+NOW_ENV = "OPSDW_NOW"
+
+
+def clock_now() -> dt.datetime:
+    """The time the data-quality SLAs judge against: $OPSDW_NOW (ISO 8601, UTC when naive) when
+    set — the demo replays a recorded window whose "now" is its end — else the wall clock."""
+    value = os.environ.get(NOW_ENV, "").strip()
+    if value:
+        t = dt.datetime.fromisoformat(value)
+        return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC)

@@ -37,14 +37,14 @@ def build_sla_check(source: str) -> dg.AssetChecksDefinition:
             summarise,
             verdict,
         )
-        from orchestration.settings import paths
+        from orchestration.settings import clock_now, paths
 
         layout = paths()
         spec = load_sla()[source]
         days = check_partition_keys(context) or []
         results = []
         for day in days:
-            day_results = evaluate_partition(source, day, spec, layout=layout)
+            day_results = evaluate_partition(source, day, spec, now=clock_now(), layout=layout)
             record_results(day_results, source, day, layout)
             results += day_results
         ensure_results_readable(layout)
