@@ -59,9 +59,7 @@ def test_corrupt_burst_is_caught_blocked_and_reported(opsdw_home, dbt_manifest):
     # the other sources are fine
     assert [s for s in ("system_metrics", "error_logs") if not checks[f"sla_{s}"].passed] == []
     # blocked: dbt never ran, so nothing was built or served from the bad partition
-    materialized = {
-        e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
-    }
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/api_requests" in materialized
     assert "api_performance_5m" not in materialized and "system_health" not in materialized
     assert not paths().serving.exists()

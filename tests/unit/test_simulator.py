@@ -17,6 +17,8 @@ from orchestration.sources.simulator import (
     Incident,
     default_incidents,
     load_ground_truth,
+)
+from orchestration.sources.simulator import (
     simulate as _simulate,
 )
 
@@ -27,6 +29,7 @@ TELEMETRY = ("api_requests", "system_metrics", "error_logs")
 def simulate(*args, **kwargs):
     kwargs.setdefault("sources", TELEMETRY)
     return _simulate(*args, **kwargs)
+
 
 START = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
 END = START + timedelta(hours=4)  # one 4-hour corruption block: >= 1 corrupt line per source

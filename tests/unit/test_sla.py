@@ -242,7 +242,9 @@ def test_validity_places_a_corrupt_burst_in_its_windows(opsdw_home):
     _write_lines(opsdw_home, "raw", "api_requests", DAY, "web-1-10.log.parquet", raw)
     _write_lines(opsdw_home, "rejects", "api_requests", DAY, "web-1-10.log.parquet", rej)
     sla = SourceSla("api_requests", RejectRate(), Volume())
-    res = [r for r in evaluate_partition("api_requests", DAY, sla, now=at(23)) if r.check == "validity"]
+    res = [
+        r for r in evaluate_partition("api_requests", DAY, sla, now=at(23)) if r.check == "validity"
+    ]
     by_window = {r.window_start: (r.passed, r.detail) for r in res}
     # by hand: 30 good + 30 corrupt lines in each of 10:20 and 10:25 -> 50 % rejected: fail;
     # 10:00 has 1 of 31 and 10:45 has 1 of 31: under min_rejected (5), pass
