@@ -1,12 +1,19 @@
 -- One row per (source, subject, 5-minute window) that a failed SLA result covers: the data
--- behind that window is known to be incomplete, stale or suspect. subject is a host, or '*'
--- when the failure concerns the whole source (volume hour, reject rate of the day).
+-- behind that window is known to be incomplete, stale or invalid. subject is a host, or '*'
+-- when the failure concerns the whole source (a window's validity, the day's reject rate).
+-- Only failures that mean missing or bad data count: a volume anomaly is a signal (an outage
+-- changes traffic), and a warn-level reject rate is a handful of lines in a whole day — neither
+-- may hide a window from the alert rules. Both stay visible in data_quality_sla.
 with
 
 failed as (
 
     select * from {{ ref('stg_quality__sla_results') }}
     where not passed
+      and (
+          check_name in ('completeness', 'freshness', 'validity')
+          or (check_name = 'reject_rate' and severity = 'error')
+      )
 
 ),
 
@@ -14,7 +21,7 @@ spans as (
 
     select
         source,
-        case when check_name in ('volume', 'reject_rate') then '*' else subject end as subject,
+        case when check_name in ('validity', 'reject_rate') then '*' else subject end as subject,
         check_name,
         -- freshness: from the newest event to the reference time, i.e. the silent stretch
         time_bucket(interval '5 minutes', window_start) as first_window,
