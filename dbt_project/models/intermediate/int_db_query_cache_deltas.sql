@@ -32,33 +32,7 @@ snapshots as (
 
 ),
 
-paired as (
-
-    select
-        *,
-        lag(ts) over w as previous_ts,
-        lag(uptime_s) over w as previous_uptime_s,
-        {%- for c in counters %}
-        lag({{ c }}) over w as previous_{{ c }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from snapshots
-    window w as (partition by server, database_name order by ts)
-
-),
-
-flagged as (
-
-    select
-        *,
-        previous_ts is not null and (
-            coalesce(uptime_s < previous_uptime_s, false)
-            {%- for c in counters %}
-            or coalesce({{ c }} < previous_{{ c }}, false)
-            {%- endfor %}
-        ) as is_counter_reset
-    from paired
-
-),
+{{ counter_pairs('snapshots', ['server', 'database_name'], counters, 'uptime_s', "coalesce(uptime_s < previous_uptime_s, false)") }},
 
 deltas as (
 
@@ -68,13 +42,7 @@ deltas as (
         server,
         database_name,
         is_counter_reset,
-        {%- for c in counters %}
-        case
-            when previous_ts is null then null
-            when is_counter_reset then {{ c }}
-            else {{ c }} - previous_{{ c }}
-        end as {{ c }},
-        {%- endfor %}
+        {{- counter_delta_columns(counters) }}
         cache_entries,
         cache_memory_bytes,
         cache_memory_limit_bytes

@@ -38,33 +38,7 @@ snapshots as (
 
 ),
 
-paired as (
-
-    select
-        *,
-        lag(ts) over w as previous_ts,
-        lag(stats_reset_at) over w as previous_stats_reset_at,
-        {%- for c in counters %}
-        lag({{ c }}) over w as previous_{{ c }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from snapshots
-    window w as (partition by server, database_name, schemaname, relname order by ts)
-
-),
-
-flagged as (
-
-    select
-        *,
-        previous_ts is not null and (
-            stats_reset_at is distinct from previous_stats_reset_at
-            {%- for c in counters %}
-            or coalesce({{ c }} < previous_{{ c }}, false)
-            {%- endfor %}
-        ) as is_counter_reset
-    from paired
-
-),
+{{ counter_pairs('snapshots', ['server', 'database_name', 'schemaname', 'relname'], counters, 'stats_reset_at', "stats_reset_at is distinct from previous_stats_reset_at") }},
 
 final as (
 
@@ -76,13 +50,7 @@ final as (
         schemaname,
         relname,
         is_counter_reset,
-        {%- for c in counters %}
-        case
-            when previous_ts is null then null
-            when is_counter_reset then {{ c }}
-            else {{ c }} - previous_{{ c }}
-        end as {{ c }},
-        {%- endfor %}
+        {{- counter_delta_columns(counters) }}
         n_live_tup,
         n_dead_tup,
         table_size_bytes,
