@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orchestration.quality.suites import Suite, SuiteError, load_suite, load_suites, parse_suite
+from orchestration.quality.suites import SuiteError, load_suite, load_suites, parse_suite
 from orchestration.sources.catalog import HTTP_METHODS, LOG_LEVELS, SOURCES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -367,21 +367,7 @@ DIRTY = [
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def suites() -> dict[str, Suite]:
-    return {s.name: s for s in load_suites()}
-
-
-@pytest.fixture(scope="module")
-def run(suites):
-    from orchestration.quality.gx_runner import run_suite
-
-    def _run(name: str, df: pd.DataFrame):
-        result = run_suite(suites[name], df)
-        json.dumps(result.to_dict(), allow_nan=False)  # strict JSON, whatever GX observed
-        return result
-
-    return _run
+# the `suites` and `run` fixtures come from tests/unit/conftest.py
 
 
 # --------------------------------------------------------------------------- suite files

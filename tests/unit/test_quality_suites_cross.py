@@ -4,7 +4,6 @@ dirty data (GX runs for real; importing it takes ~8 s)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 
 import pandas as pd
@@ -222,16 +221,7 @@ def suites() -> dict[str, Suite]:
     return {s.name: s for s in load_suites() if s.name in CROSS_SUITES}
 
 
-@pytest.fixture(scope="module")
-def run(suites):
-    from orchestration.quality.gx_runner import run_suite
-
-    def _run(name: str, df: pd.DataFrame):
-        result = run_suite(suites[name], df)
-        json.dumps(result.to_dict(), allow_nan=False)  # strict JSON, whatever GX observed
-        return result
-
-    return _run
+# `run` comes from tests/unit/conftest.py (it uses this module's `suites`)
 
 
 def test_cross_suites_exist_and_warn_only(suites):

@@ -4,13 +4,11 @@ partition) and names exactly what fails on dirty data. GX runs for real (~8 s to
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 
 import pandas as pd
 import pytest
 
-from orchestration.quality.suites import Suite, load_suites
 from orchestration.sources.catalog import SOURCES
 from orchestration.sources.families.db_activity import DATABASE_COUNTERS, REPLICATION_STATES
 from tests.unit.test_quality_suites import _raw_frame, drop, duplicate_row, empty, setv
@@ -279,21 +277,7 @@ DIRTY = [
 # fmt: on
 
 
-@pytest.fixture(scope="module")
-def suites() -> dict[str, Suite]:
-    return {s.name: s for s in load_suites()}
-
-
-@pytest.fixture(scope="module")
-def run(suites):
-    from orchestration.quality.gx_runner import run_suite
-
-    def _run(name: str, df: pd.DataFrame):
-        result = run_suite(suites[name], df)
-        json.dumps(result.to_dict(), allow_nan=False)
-        return result
-
-    return _run
+# the `suites` and `run` fixtures come from tests/unit/conftest.py
 
 
 def test_suites_exist_with_their_assets(suites):

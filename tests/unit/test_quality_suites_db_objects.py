@@ -6,7 +6,6 @@ GX runs for real (see test_quality_suites.py for the shared helpers).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 
 import pandas as pd
@@ -341,16 +340,7 @@ def suites() -> dict[str, Suite]:
     return {s.name: s for s in load_suites() if s.name in CLEAN}
 
 
-@pytest.fixture(scope="module")
-def run(suites):
-    from orchestration.quality.gx_runner import run_suite
-
-    def _run(name: str, df: pd.DataFrame):
-        result = run_suite(suites[name], df)
-        json.dumps(result.to_dict(), allow_nan=False)  # strict JSON, whatever GX observed
-        return result
-
-    return _run
+# `run` comes from tests/unit/conftest.py (it uses this module's `suites`)
 
 
 # --------------------------------------------------------------------------- tests

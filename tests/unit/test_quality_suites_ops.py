@@ -4,14 +4,12 @@ real (imports take ~8 s)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 
-from orchestration.quality.suites import Suite, load_suites
 from orchestration.sources.catalog import SOURCES
 from orchestration.sources.families.ops import JOB_STATUSES, PIPELINE_STATUSES
 from tests.unit.test_quality_suites import (
@@ -297,21 +295,7 @@ DIRTY = [
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def suites() -> dict[str, Suite]:
-    return {s.name: s for s in load_suites()}
-
-
-@pytest.fixture(scope="module")
-def run(suites):
-    from orchestration.quality.gx_runner import run_suite
-
-    def _run(name: str, df: pd.DataFrame):
-        result = run_suite(suites[name], df)
-        json.dumps(result.to_dict(), allow_nan=False)  # strict JSON, whatever GX observed
-        return result
-
-    return _run
+# the `suites` and `run` fixtures come from tests/unit/conftest.py
 
 
 # --------------------------------------------------------------------------- suite files
