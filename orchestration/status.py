@@ -17,67 +17,31 @@ from orchestration.settings import Paths, paths
 
 LEVELS = ("OK", "WARNING", "ERROR", "CRITICAL")
 
+_M1, _M5, _H, _D = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(hours=1),
+                    dt.timedelta(days=1))  # fmt: skip
 # mart -> (time column, window length, warn after, error after): the age of the newest window end.
+# Marts not listed (current-state tables) are reported with their row count only.
 MART_FRESHNESS: dict[str, tuple[str, dt.timedelta, dt.timedelta, dt.timedelta]] = {
-    "api_performance_5m": (
-        "window_start",
-        dt.timedelta(minutes=5),
-        dt.timedelta(minutes=30),
-        dt.timedelta(hours=2),
-    ),
-    "api_performance_hourly": (
-        "hour",
-        dt.timedelta(hours=1),
-        dt.timedelta(hours=2),
-        dt.timedelta(hours=6),
-    ),
-    "host_resource_usage_5m": (
-        "window_start",
-        dt.timedelta(minutes=5),
-        dt.timedelta(minutes=30),
-        dt.timedelta(hours=2),
-    ),
-    "system_health": (
-        "window_start",
-        dt.timedelta(minutes=5),
-        dt.timedelta(minutes=30),
-        dt.timedelta(hours=2),
-    ),
-    "error_counts_1m": (
-        "minute_start",
-        dt.timedelta(minutes=1),
-        dt.timedelta(minutes=30),
-        dt.timedelta(hours=2),
-    ),
-    "error_summary": (
-        "event_date",
-        dt.timedelta(days=1),
-        dt.timedelta(days=1),
-        dt.timedelta(days=2),
-    ),
+    "api_performance_5m": ("window_start", _M5, 30 * _M1, 2 * _H),
+    "api_performance_hourly": ("hour", _H, 2 * _H, 6 * _H),
+    "host_resource_usage_5m": ("window_start", _M5, 30 * _M1, 2 * _H),
+    "system_health": ("window_start", _M5, 30 * _M1, 2 * _H),
+    "error_counts_1m": ("minute_start", _M1, 30 * _M1, 2 * _H),
+    "error_summary": ("event_date", _D, _D, 2 * _D),
+    "data_coverage_5m": ("window_start", _M5, 30 * _M1, 2 * _H),
+    "metric_anomalies": ("window_start", _M5, 30 * _M1, 2 * _H),
+    "replication_health": ("window_start", _M5, 30 * _M1, 2 * _H),
+    "pipeline_health": ("hour", _H, 3 * _H, 12 * _H),
+    "handler_performance": ("hour", _H, 2 * _H, 6 * _H),
+    "execution_performance": ("hour", _H, 3 * _H, 12 * _H),
+    "transaction_analytics": ("hour", _H, 2 * _H, 6 * _H),
+    "connection_pool_analytics": ("hour", _H, 2 * _H, 6 * _H),
+    "cache_effectiveness": ("hour", _H, 2 * _H, 6 * _H),
+    "query_performance": ("stat_date", _D, _D, 2 * _D),
+    "capacity_forecast": ("day", _D, _D, 2 * _D),
+    "database_health": ("day", _D, _D, 2 * _D),
+    "data_quality_sla": ("event_date", _D, _D, 2 * _D),
 }
-_M5, _H, _D = dt.timedelta(minutes=5), dt.timedelta(hours=1), dt.timedelta(days=1)
-# the windowed marts of the ops, database, quality and cross-cutting areas
-MART_FRESHNESS.update(
-    {
-        name: (column, length, warn, error)
-        for name, column, length, warn, error in (
-            ("data_coverage_5m", "window_start", _M5, 30 * _M5 / 5, 2 * _H),
-            ("metric_anomalies", "window_start", _M5, 30 * _M5 / 5, 2 * _H),
-            ("replication_health", "window_start", _M5, 30 * _M5 / 5, 2 * _H),
-            ("pipeline_health", "hour", _H, 3 * _H, 12 * _H),
-            ("handler_performance", "hour", _H, 2 * _H, 6 * _H),
-            ("execution_performance", "hour", _H, 3 * _H, 12 * _H),
-            ("transaction_analytics", "hour", _H, 2 * _H, 6 * _H),
-            ("connection_pool_analytics", "hour", _H, 2 * _H, 6 * _H),
-            ("cache_effectiveness", "hour", _H, 2 * _H, 6 * _H),
-            ("query_performance", "stat_date", _D, _D, 2 * _D),
-            ("capacity_forecast", "day", _D, _D, 2 * _D),
-            ("database_health", "day", _D, _D, 2 * _D),
-            ("data_quality_sla", "event_date", _D, _D, 2 * _D),
-        )
-    }
-)
 
 
 @dataclass
