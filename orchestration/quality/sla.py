@@ -29,7 +29,7 @@ from orchestration.landing.parsers.base import sql_str
 from orchestration.settings import EXPECTATIONS_DIR, Paths, paths
 
 SLA_PATH = EXPECTATIONS_DIR / "sla.yml"
-CHECKS = ("freshness", "completeness", "validity", "volume", "reject_rate")
+CHECKS = ("freshness", "completeness", "validity", "counter_rate", "volume", "reject_rate")
 SEVERITIES = ("warn", "error")
 UNITS = ("distinct_ts", "rows")
 
@@ -71,6 +71,25 @@ class Validity:
 
 
 @dataclass(frozen=True)
+class CounterRate:
+    """A counter may not advance faster than time allows: a line can parse and still be a lie.
+
+    Per member (`per`) and series (`series_labels`), the increase of `metric` summed over its
+    other label values, divided by the seconds between two samples, must stay at or below
+    `max_per_second`. For node_cpu_seconds_total with series_labels [cpu] that is "a CPU spends
+    at most one second per second across all its modes": an exporter that reports 250 % CPU
+    fails here, in the windows where it did. A fall (a counter reset) is not judged; the sample
+    is attributed to the window of its own timestamp."""
+
+    metric: str
+    per: str = "host"
+    series_labels: tuple[str, ...] = ("cpu",)
+    max_per_second: float = 1.05  # 5 % slack for scrape-time jitter
+    window_minutes: int = 5
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
 class Volume:
     max_abs_z: float = 3.0
     min_history: int = 7
@@ -94,6 +113,7 @@ class SourceSla:
     validity: Validity = field(default_factory=Validity)
     freshness: Freshness | None = None
     completeness: Completeness | None = None
+    counter_rate: CounterRate | None = None
 
     @property
     def history_days(self) -> int:
@@ -106,7 +126,7 @@ class SlaResult:
 
     source: str
     event_date: str  # the partition
-    check: str  # freshness | completeness | volume | reject_rate
+    check: str  # one of CHECKS
     subject: str  # a host / member, an hour ('HH:00'), or '*' (the partition)
     window_start: dt.datetime | None
     window_end: dt.datetime | None
@@ -165,6 +185,9 @@ def parse_sla(data: Any, known_sources: list[str] | None = None) -> dict[str, So
             validity = _build(Validity, merged, f"sources.{name}.validity")
         fresh = spec.get("freshness")
         comp = spec.get("completeness")
+        rate = spec.get("counter_rate")
+        if rate is not None and isinstance(rate, dict) and "series_labels" in rate:
+            rate = {**rate, "series_labels": tuple(rate["series_labels"] or ())}
         sla = SourceSla(
             source=name,
             reject_rate=reject,
@@ -173,6 +196,9 @@ def parse_sla(data: Any, known_sources: list[str] | None = None) -> dict[str, So
             freshness=_build(Freshness, fresh, f"sources.{name}.freshness") if fresh else None,
             completeness=(
                 _build(Completeness, comp, f"sources.{name}.completeness") if comp else None
+            ),
+            counter_rate=(
+                _build(CounterRate, rate, f"sources.{name}.counter_rate") if rate else None
             ),
         )
         if sla.completeness and sla.completeness.unit not in UNITS:
@@ -254,6 +280,8 @@ def evaluate_partition(
             results += _completeness(con, layout, source, day, sla.completeness, lo, hi,
                                      reference, around, history_days)  # fmt: skip
         results += _validity(con, layout, source, day, sla.validity)
+        if sla.counter_rate:
+            results += _counter_rate(con, layout, source, day, sla.counter_rate, lo, hi)
         results += _volume(con, layout, source, day, sla.volume, lo, hi, reference, history_days)
         results += _reject_rate(layout, source, day, sla.reject_rate)
     finally:
@@ -430,6 +458,64 @@ def _validity(con, layout, source, day, spec: Validity) -> list[SlaResult]:
                 passed=passed,
                 severity=spec.severity,
                 detail=f"{rejected} of {rejected + n_landed} lines rejected",
+            )  # fmt: skip
+        )
+    return out
+
+
+def _counter_rate(con, layout, source, day, spec: CounterRate, lo, hi) -> list[SlaResult]:
+    """One result per member and window with judged samples: the fastest increase seen."""
+    width = spec.window_minutes
+    files = _files(layout, source, _neighbours(day, before=1, after=0))
+    series = ", ".join(f"labels[{sql_str(label)}]" for label in spec.series_labels) or "1"
+    rows = con.execute(
+        f"""
+        WITH steps AS (
+            -- each counter (every label) against its own previous sample
+            SELECT CAST({spec.per} AS VARCHAR) AS m, list_value({series}) AS series, ts,
+                   lag(ts) OVER w AS prev_ts, value - lag(value) OVER w AS increase
+            FROM {_read(con, files, f"{spec.per}, ts, metric, labels, value")}
+            WHERE metric = ? AND isfinite(value) AND ts >= ? - INTERVAL 1 HOUR AND ts < ?
+            WINDOW w AS (PARTITION BY {spec.per}, labels ORDER BY ts)
+        ),
+        grouped AS (
+            -- a series' counters over the same step, summed; a counter missing from a sample
+            -- (a rejected line) steps over a longer span and lands in its own group, so a sum
+            -- only ever covers a subset of the series over one span
+            SELECT m, series, ts, prev_ts, sum(increase) AS increase,
+                   bool_and(increase >= 0) AS no_reset
+            FROM steps WHERE prev_ts IS NOT NULL AND ts > prev_ts
+            GROUP BY ALL
+        ),
+        judged AS (
+            SELECT m, ts, increase / epoch(ts - prev_ts) AS rate
+            FROM grouped
+            WHERE no_reset AND ts >= ? AND ts < ?
+        )
+        SELECT m, time_bucket(to_minutes({width}), ts) AS w, max(rate), count(*),
+               count_if(rate > ?)
+        FROM judged GROUP BY ALL ORDER BY 1, 2
+        """,
+        [spec.metric, lo, hi, lo, hi, spec.max_per_second],
+    ).fetchall()
+    out = []
+    for member, w, fastest, judged, too_fast in rows:
+        out.append(
+            SlaResult(
+                source=source,
+                event_date=day,
+                check="counter_rate",
+                subject=member,
+                window_start=w,
+                window_end=w + dt.timedelta(minutes=width),
+                observed=round(fastest, 6),
+                threshold=spec.max_per_second,
+                passed=too_fast == 0,
+                severity=spec.severity,
+                detail=(
+                    f"{too_fast} of {judged} {spec.metric} steps faster than "
+                    f"{spec.max_per_second:g}/s (fastest {fastest:.3g}/s)"
+                ),
             )  # fmt: skip
         )
     return out

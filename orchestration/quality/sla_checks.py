@@ -23,7 +23,8 @@ def build_sla_check(source: str) -> dg.AssetChecksDefinition:
         name=f"sla_{source}",
         description=(
             f"Data-quality SLAs of {source} (expectations/sla.yml): freshness, completeness, "
-            "volume, reject rate. Error-severity failures block the marts built from the partition."
+            "validity, counter rate, volume, reject rate. Error-severity failures block the marts "
+            "built from the partition."
         ),
         blocking=True,
         metadata={"sla_file": "expectations/sla.yml"},

@@ -13,6 +13,7 @@ import yaml
 
 from orchestration.quality.sla import (
     Completeness,
+    CounterRate,
     Freshness,
     RejectRate,
     SlaError,
@@ -264,3 +265,81 @@ def test_a_member_is_expected_only_from_its_first_sample(opsdw_home):
            if r.check == "completeness"]  # fmt: skip
     assert min(r.window_start for r in res) == at(18, 40)
     assert len(res) == (23 * 60 + 55 - (18 * 60 + 40)) // 5 and all(r.passed for r in res)
+
+
+def _cpu_counters(host, start, end, faster=(), extra_per_s=1.5, resets=(), lost=()):
+    """node_cpu_seconds_total of a 2-CPU host scraped every 15 s: per CPU, idle + user advance
+    0.6 + 0.4 s per second. During `faster` (a [t0, t1) span) the user counter of CPU 0 gains
+    another `extra_per_s` per second (total 1 + 1.5 = "CPU 250 %") for the scrapes in it; the
+    gained offset persists after. At a time in `resets`, every counter restarts from 0; at a
+    time in `lost`, CPU 0's user line is missing (rejected)."""
+    rows, t, base = [], start, 1e6
+    offset, elapsed = 0.0, 0.0
+    while t < end:
+        if t in resets:
+            base, elapsed, offset = 0.0, 0.0, 0.0
+        for cpu in ("0", "1"):
+            extra = offset if cpu == "0" else 0.0
+            for mode, share in (("idle", 0.6), ("user", 0.4)):
+                if t in lost and (cpu, mode) == ("0", "user"):
+                    continue
+                value = base + share * elapsed + (extra if mode == "user" else 0.0)
+                rows.append((host, t, "node_cpu_seconds_total", {"cpu": cpu, "mode": mode}, value))
+        t += dt.timedelta(seconds=15)
+        elapsed += 15
+        if faster and faster[0] <= t < faster[1]:
+            offset += extra_per_s * 15
+    return rows
+
+
+def _write_metrics(home, day, name, rows):
+    part = home / "lake" / "raw" / "system_metrics" / f"event_date={day}"
+    part.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(
+        [(h, t, m, lab["cpu"], lab["mode"], v) for h, t, m, lab, v in rows],
+        columns=["host", "ts", "metric", "cpu", "mode", "value"],
+    )
+    con = duckdb.connect()
+    con.register("frame", frame.astype({"ts": "datetime64[us]"}))
+    con.execute(
+        "COPY (SELECT host::VARCHAR AS host, ts::TIMESTAMP AS ts, metric::VARCHAR AS metric, "
+        "MAP {'cpu': cpu, 'mode': mode} AS labels, value::DOUBLE AS value "
+        f"FROM frame) TO '{part / name}' (FORMAT parquet)"
+    )
+    con.close()
+
+
+def test_counter_rate_fails_exactly_the_windows_of_a_250_percent_cpu(opsdw_home):
+    # host a: CPU 0's counters advance 2.5 s per second for the scrapes of 10:20:00-10:29:45
+    # (each of those scrapes is 15 s after the previous and 37.5 s further on); host b is calm
+    # but its counters restart from 0 at 10:40 (a reboot: a fall, not judged) and one scrape
+    # misses a line (10:50:30: idle steps over 15 s, user over 30 s: never summed together)
+    burst = (at(10, 20), at(10, 30))
+    _write_metrics(opsdw_home, DAY, "a.parquet", _cpu_counters("a", at(10), at(11), faster=burst))
+    _write_metrics(opsdw_home, DAY, "b.parquet",
+                   _cpu_counters("b", at(10), at(11), resets=(at(10, 40),), lost=(at(10, 50, 30),)))  # fmt: skip
+    sla = SourceSla(
+        "system_metrics", RejectRate(), Volume(),
+        counter_rate=CounterRate(metric="node_cpu_seconds_total", series_labels=("cpu",)),
+    )  # fmt: skip
+    res = [r for r in evaluate_partition("system_metrics", DAY, sla, now=at(23))
+           if r.check == "counter_rate"]  # fmt: skip
+    failed = {(r.subject, r.window_start): (r.observed, r.detail) for r in res if not r.passed}
+    # by hand: a 5-minute window holds 20 scrapes; in 10:20-10:30 each step of host a's CPU 0
+    # is 37.5 s over 15 s = 2.5/s, CPU 1's is 1/s -> 20 of 40 steps too fast per window
+    assert failed == {
+        ("a", at(10, 20)): (2.5, "20 of 40 node_cpu_seconds_total steps faster than 1.05/s "
+                                 "(fastest 2.5/s)"),
+        ("a", at(10, 25)): (2.5, "20 of 40 node_cpu_seconds_total steps faster than 1.05/s "
+                                 "(fastest 2.5/s)"),
+    }  # fmt: skip
+    # every other window of both hosts is judged and passes at 1 s per second or less; the
+    # 10:00 window has 19 steps per CPU (the first scrape has no previous), host b's 10:40
+    # window 19 (the reset step is not judged), its 10:50 window 41 (CPU 0 at 10:50:30: idle
+    # over 15 s (0.6/s) and, at 10:50:45, user over 30 s (0.4/s) and idle over 15 s (0.6/s))
+    calm = {(r.subject, r.window_start): r.detail for r in res if r.passed}
+    assert len(calm) == 2 * 12 - 2
+    assert {r.observed for r in res if r.passed} == {1.0}
+    assert calm[("b", at(10, 50))].startswith("0 of 41 ")
+    assert calm[("a", at(10))].startswith("0 of 38 ") and calm[("b", at(10, 40))].startswith("0 of 38 ")
+    assert {r.severity for r in res} == {"error"} and verdict(res) == "error"

@@ -1,6 +1,7 @@
 -- One row per (source, subject, 5-minute window) that a failed SLA result covers: the data
 -- behind that window is known to be incomplete, stale or invalid. subject is a host, or '*'
 -- when the failure concerns the whole source (a window's validity, the day's reject rate).
+-- (counter_rate: a host's implausible counters, e.g. "CPU 250 %", in its window.)
 -- Only failures that mean missing or bad data count: a volume anomaly is a signal (an outage
 -- changes traffic), and a warn-level reject rate is a handful of lines in a whole day — neither
 -- may hide a window from the alert rules. Both stay visible in data_quality_sla.
@@ -11,7 +12,7 @@ failed as (
     select * from {{ ref('stg_quality__sla_results') }}
     where not passed
       and (
-          check_name in ('completeness', 'freshness', 'validity')
+          check_name in ('completeness', 'freshness', 'validity', 'counter_rate')
           or (check_name = 'reject_rate' and severity = 'error')
       )
 
