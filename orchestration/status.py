@@ -132,13 +132,45 @@ def _mart_statuses(
     return sorted(out, key=lambda m: m.name)
 
 
+def _gx_failures(layout: Paths, out: dict[str, Any], errors: list[str]) -> None:
+    """Raw GX suites whose newest validated day failed (blocking: that day is not in the marts)."""
+    import duckdb
+
+    if not any(layout.lake.glob("quality/gx/suite=raw_*/event_date=*/results.parquet")):
+        return
+    pattern = layout.lake / "quality" / "gx" / "suite=raw_*" / "*" / "results.parquet"
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"""
+            WITH r AS (SELECT * FROM read_parquet('{pattern}') WHERE event_date IS NOT NULL),
+            newest AS (SELECT suite, max(event_date) AS event_date FROM r GROUP BY suite)
+            SELECT r.dataset, r.suite, r.event_date,
+                   list(r.expectation ORDER BY r.expectation) FILTER (WHERE NOT r.passed)
+            FROM r JOIN newest USING (suite, event_date)
+            GROUP BY ALL HAVING count(*) FILTER (WHERE NOT r.passed) > 0 ORDER BY 1
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    for source, suite, day, failed in rows:
+        out["gx_failures"].append(
+            {"source": source, "suite": suite, "day": str(day), "failed": failed}
+        )
+        errors.append(
+            f"data quality {source} {day}: GX suite {suite} failed {', '.join(failed)} — the "
+            "partition is kept out of the marts"
+        )
+
+
 def _data_quality(layout: Paths, warnings: list[str], errors: list[str]) -> dict[str, Any]:
     """The newest evaluated day's SLA verdict per source, read from the lake (so a partition the
     blocking check kept out of the marts is reported too), and the hosts whose collector is
     silent in their newest judged window."""
     import duckdb
 
-    out: dict[str, Any] = {"sources": [], "silent": []}
+    out: dict[str, Any] = {"sources": [], "silent": [], "gx_failures": []}
+    _gx_failures(layout, out, errors)
     pattern = layout.lake / "quality" / "sla" / "*" / "*" / "results.parquet"
     if not any(layout.lake.glob("quality/sla/source=*/event_date=*/results.parquet")):
         return out

@@ -7,6 +7,7 @@ the sample did not have is computed on its row — the same expression, so the s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -18,14 +19,19 @@ DEV_PSEUDONYM_KEY = "opsdw-development-key-not-secret"
 PSEUDONYM_HEX_CHARS = 16  # 64 bits of HMAC-SHA256: collision-free at any realistic user count
 
 
+@functools.cache
+def _warn_development_key() -> None:
+    """Once per process: a run lands every source, and fifteen copies of it hide the message."""
+    warnings.warn(
+        f"{PSEUDONYM_KEY_ENV} is not set: pseudonymising with the development key", stacklevel=3
+    )
+
+
 def pseudonym_key() -> bytes:
     """The HMAC key from the environment; the documented development default otherwise."""
     key = os.environ.get(PSEUDONYM_KEY_ENV)
     if not key:
-        warnings.warn(
-            f"{PSEUDONYM_KEY_ENV} is not set: pseudonymising with the development key",
-            stacklevel=2,
-        )
+        _warn_development_key()
         key = DEV_PSEUDONYM_KEY
     return key.encode()
 

@@ -107,6 +107,7 @@ def build_gx_asset_checks(
     suites: Sequence[Suite] | None = None,
     partitions_defs: Mapping[AssetKey, PartitionsDefinition] | None = None,
     data_docs: bool = False,
+    history: bool = False,
 ) -> list[AssetChecksDefinition]:
     """One `@asset_check` named `gx_<suite>` per suite (default: every suite in `expectations/`).
 
@@ -114,12 +115,15 @@ def build_gx_asset_checks(
     a check on such an asset gets the same definition, so Dagster records its result per
     partition. Raw suites are blocking (severity ERROR: downstream assets do not build on a bad
     partition); mart suites warn. `data_docs=True` records every validation in GX Data Docs
-    under $OPSDW_HOME/docs/quality/ (see orchestration.quality.data_docs).
+    under $OPSDW_HOME/docs/quality/ (see orchestration.quality.data_docs); `history=True` lands
+    every validation in the lake (orchestration.quality.gx_history) for `data_quality_sla`.
     """
     suites = load_suites() if suites is None else suites
     partitions_defs = partitions_defs or {}
     return [
-        _build_check(s, load_frame, partitions_defs.get(AssetKey(list(s.asset))), data_docs)
+        _build_check(
+            s, load_frame, partitions_defs.get(AssetKey(list(s.asset))), data_docs, history
+        )
         for s in suites
     ]
 
@@ -129,6 +133,7 @@ def _build_check(
     load_frame: FrameLoader,
     partitions_def: PartitionsDefinition | None,
     data_docs: bool = False,
+    history: bool = False,
 ) -> AssetChecksDefinition:
     description = (
         f"Great Expectations suite {suite.name} ({len(suite.expectations)} expectations, "
@@ -161,8 +166,13 @@ def _build_check(
 
         partitions = check_partition_keys(context)
         df = load_frame(context, suite)
-        result = run_suite(suite, df, run_name=run_name_for(partitions))
+        run_name = run_name_for(partitions)
+        result = run_suite(suite, df, run_name=run_name)
         del df
+        if history:  # a lake that cannot be written is an error, not a silent gap
+            from orchestration.quality.gx_history import record_gx_result
+
+            record_gx_result(suite, result, partitions, run_name=run_name)
         context.log.info(
             "%s: %d rows, %d of %d expectations failed%s",
             suite.check_name,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ import duckdb
 import yaml
 
 from orchestration.landing.parsers.base import sql_str
+from orchestration.quality.lake_results import write_results
 from orchestration.settings import EXPECTATIONS_DIR, Paths, paths
 
 SLA_PATH = EXPECTATIONS_DIR / "sla.yml"
@@ -618,12 +618,8 @@ RESULT_COLUMNS = (
 
 
 def _write(results: list[SlaResult], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        [
+    write_results(
+        (
             (
                 r.source,
                 r.event_date,
@@ -639,18 +635,10 @@ def _write(results: list[SlaResult], path: Path) -> None:
                 r.evaluated_at.replace(tzinfo=None),
             )
             for r in results
-        ],  # fmt: skip
-        columns=[n for n, _ in RESULT_COLUMNS],
-        dtype=object,
+        ),  # fmt: skip
+        RESULT_COLUMNS,
+        path,
     )
-    select = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in RESULT_COLUMNS)
-    con = duckdb.connect()
-    try:
-        con.register("frame", frame)
-        con.execute(f"COPY (SELECT {select} FROM frame) TO {sql_str(str(tmp))} (FORMAT parquet)")
-    finally:
-        con.close()
-    os.replace(tmp, path)
 
 
 def latest_path(layout: Paths, source: str, day: str) -> Path:

@@ -171,7 +171,8 @@ def build_quality_checks() -> list:
     """One GX check per suite. Results are recorded per asset (the checked partitions are in the
     metadata): Dagster's per-partition checks are a preview feature whose UI shows range runs as
     "skipped". Every validation lands in GX Data Docs under $OPSDW_HOME/docs/quality/
-    (orchestration.quality.data_docs), linked from the check's metadata."""
+    (orchestration.quality.data_docs), linked from the check's metadata, and in the lake
+    (orchestration.quality.gx_history), where dbt reads it into data_quality_sla."""
     from orchestration.quality.checks import build_gx_asset_checks
 
-    return build_gx_asset_checks(load_frame, data_docs=True)
+    return build_gx_asset_checks(load_frame, data_docs=True, history=True)

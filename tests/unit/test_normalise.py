@@ -135,3 +135,21 @@ def test_endpoint_templates_match_the_reference_on_random_paths() -> None:
         "/" + "/".join(rng.choice(pieces)() for _ in range(rng.randint(1, 7))) for _ in range(3000)
     ]
     assert sql_map(endpoint_template_sql("v"), paths) == [template_reference(p) for p in paths]
+
+
+def test_the_development_key_warns_once_per_process(monkeypatch):
+    import warnings
+
+    from orchestration.landing import normalise
+
+    monkeypatch.delenv(normalise.PSEUDONYM_KEY_ENV, raising=False)
+    normalise._warn_development_key.cache_clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        keys = {normalise.pseudonym_key() for _ in range(15)}
+    assert keys == {normalise.DEV_PSEUDONYM_KEY.encode()}
+    assert [str(w.message) for w in caught] == [
+        "OPSDW_PSEUDONYM_KEY is not set: pseudonymising with the development key"
+    ]
+    monkeypatch.setenv(normalise.PSEUDONYM_KEY_ENV, "k")
+    assert normalise.pseudonym_key() == b"k"

@@ -32,6 +32,11 @@ def clean_sla() -> pd.DataFrame:
             "volume_anomalies": [0, 0],
             "reject_rate": [0.000009, 0.000017],
             "sla_status": ["WARN", "OK"],
+            "gx_expectations": [12, 0],
+            "gx_failed": [0, 0],
+            "gx_pass_rate": [1.0, None],
+            "gx_failed_expectations": [None, None],
+            "gx_status": ["OK", None],
             "evaluated_at": [ts(60), ts(60)],
         }
     )
@@ -59,6 +64,8 @@ CLEAN = {"mart_data_quality_sla": clean_sla, "mart_data_coverage_5m": clean_cove
 DIRTY = [
     ("mart_data_quality_sla", "pass_rate_1_5", setv("pass_rate", 0, 1.5), {f"{BETWEEN}(pass_rate)"}),
     ("mart_data_quality_sla", "status_bogus", setv("sla_status", 1, "FINE"), {f"{IN_SET}(sla_status)"}),
+    ("mart_data_quality_sla", "gx_pass_rate_2", setv("gx_pass_rate", 0, 2.0), {f"{BETWEEN}(gx_pass_rate)"}),
+    ("mart_data_quality_sla", "gx_status_warn", setv("gx_status", 0, "WARN"), {f"{IN_SET}(gx_status)"}),
     ("mart_data_quality_sla", "more_failed_than_evaluated", setv("failed", 1, 30), {f"{PAIR}(evaluations,failed)"}),
     ("mart_data_quality_sla", "duplicate_grain", duplicate_row(0), {f"{GRAIN}(source,event_date)"}),
     ("mart_data_coverage_5m", "negative_coverage", setv("coverage_ratio", 2, -0.1), {f"{BETWEEN}(coverage_ratio)"}),

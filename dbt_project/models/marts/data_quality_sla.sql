@@ -1,5 +1,6 @@
 -- One row per raw source and day (partition): how its data-quality SLAs went, from the latest
--- evaluation of the partition (expectations/sla.yml; orchestration/quality/sla.py).
+-- evaluation of the partition (expectations/sla.yml; orchestration/quality/sla.py), and how its
+-- raw GX suite went (expectations/raw_<source>.json; the latest validation of the day).
 with
 
 results as (
@@ -30,6 +31,21 @@ per_day as (
         max(evaluated_at) as evaluated_at
     from results
     group by source, event_date
+
+),
+
+gx as (
+
+    select
+        dataset as source,
+        event_date,
+        count(*) as gx_expectations,
+        count_if(not passed) as gx_failed,
+        string_agg(expectation, ', ' order by expectation) filter (where not passed)
+            as gx_failed_expectations
+    from {{ ref('stg_quality__gx_results') }}
+    where layer = 'raw'
+    group by all
 
 ),
 
@@ -65,7 +81,21 @@ select
         when per_day.failed > 0 then 'WARN'
         else 'OK'
     end as sla_status,
+    coalesce(gx.gx_expectations, 0) as gx_expectations,
+    coalesce(gx.gx_failed, 0) as gx_failed,
+    case when gx.gx_expectations > 0
+        then {{ stable("(gx.gx_expectations - gx.gx_failed) / gx.gx_expectations") }}
+    end as gx_pass_rate,
+    gx.gx_failed_expectations,
+    -- raw suites block: a failed expectation kept the partition out of the marts
+    case
+        when gx.gx_expectations is null then null
+        when gx.gx_failed > 0 then 'ERROR'
+        else 'OK'
+    end as gx_status,
     per_day.evaluated_at
 from per_day
 left join windows
     on windows.source = per_day.source and windows.event_date = per_day.event_date
+left join gx
+    on gx.source = per_day.source and gx.event_date = per_day.event_date
