@@ -45,3 +45,11 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("scenario") / "opsdw"
     home.mkdir()
     return build_scenario_warehouse(home)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers, --dist loadgroup), every test that reads
+    the session's scenario warehouse goes to one worker, so it is built once, not per worker."""
+    for item in items:
+        if "scenario_warehouse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("scenario_warehouse"))

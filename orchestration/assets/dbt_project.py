@@ -43,7 +43,19 @@ def manifest_is_stale(manifest: Path = MANIFEST_PATH) -> bool:
 
 
 def prepare_manifest(force: bool = False) -> Path:
-    """Write dbt_project/target/manifest.json with `dbt parse` if it is missing or stale."""
+    """Write dbt_project/target/manifest.json with `dbt parse` if it is missing or stale.
+
+    Several processes may ask at once (pytest workers, a CLI beside the UI): an exclusive lock
+    on target/.parse.lock makes one parse while the others wait, then find the manifest fresh."""
+    import fcntl
+
+    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with open(MANIFEST_PATH.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _parse_if_stale(force)
+
+
+def _parse_if_stale(force: bool) -> Path:
     if force or manifest_is_stale():
         env = dict(os.environ)
         env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
