@@ -31,8 +31,12 @@ renamed as (
         cast(user_agent as varchar) as user_agent,
         cast(request_time_ms as double) as latency_ms
     from source
+    -- event_id ('<file_key>:<line_number>') names one line, so ts (the same for every
+    -- copy of a line) change nothing in the partition; they let DuckDB push the consumers'
+    -- filters (time window) below the window function instead of numbering the
+    -- whole partition first: about 2x faster for int_host_resources on one day
     qualify row_number() over (
-        partition by event_date, event_id
+        partition by event_date, event_id, ts
         order by source_file, line_number
     ) = 1
 

@@ -23,8 +23,12 @@ renamed as (
         cast(request_id as varchar) as request_id,
         cast(user_pseudo as varchar) as user_pseudo
     from source
+    -- event_id ('<file_key>:<line_number>') names one line, so ts (the same for every
+    -- copy of a line) change nothing in the partition; they let DuckDB push the consumers'
+    -- filters (time window) below the window function instead of numbering the
+    -- whole partition first: about 2x faster for int_host_resources on one day
     qualify row_number() over (
-        partition by event_date, event_id
+        partition by event_date, event_id, ts
         order by source_file, line_number
     ) = 1
 

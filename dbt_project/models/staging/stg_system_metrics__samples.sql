@@ -21,8 +21,12 @@ renamed as (
         cast(labels as map(varchar, varchar)) as labels,
         cast(value as double) as value
     from source
+    -- event_id ('<file_key>:<line_number>') names one line, so ts, host and metric (the same
+    -- for every copy of a line) change nothing in the partition; they let DuckDB push the
+    -- consumers' filters (time window, host, metric) below the window function instead of
+    -- numbering the whole partition first: about 2x faster for int_host_resources on one day
     qualify row_number() over (
-        partition by event_date, event_id
+        partition by event_date, event_id, ts, host, metric
         order by source_file, line_number
     ) = 1
 
