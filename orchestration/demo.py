@@ -44,6 +44,9 @@ class DemoReport:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)  # data_quality_sla rows
+    # partitions a blocking SLA or GX check kept out of the marts, read from the lake (the marts
+    # cannot show a partition they were never built from)
+    blocked: list[str] = field(default_factory=list)
     run_id: str | None = None
     success: bool = False
     failure: str | None = None
@@ -248,6 +251,8 @@ def run_demo(
                 cols = [d[0] for d in cur.description]
                 report.quality = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
+    report.blocked = blocked_partitions(layout)
+
     # 4. alert rules over the served marts (what the sensor does every 30 s)
     t = time.perf_counter()
     from orchestration.alerts.sensor import evaluate_and_deliver
@@ -283,6 +288,16 @@ def _alert_history(layout: Paths) -> list[dict[str, Any]]:
         if isinstance(r.get("labels"), str):
             r["labels"] = json.loads(r["labels"])
     return rows
+
+
+def blocked_partitions(layout: Paths) -> list[str]:
+    """What a blocking SLA or GX check kept out of the marts (newest evaluated day per source),
+    from the lake: `opsdw status` reports the same."""
+    from orchestration.status import data_quality
+
+    blocked: list[str] = []
+    data_quality(layout, [], blocked)
+    return blocked
 
 
 def print_report(report: DemoReport, console: Any = None) -> None:
@@ -333,6 +348,8 @@ def print_report(report: DemoReport, console: Any = None) -> None:
                 str(q["freshness_failures"]), f"{q['reject_rate'] or 0:.3%}",
             )  # fmt: skip
         console.print(t)
+    for line in report.blocked:
+        console.print(f"  [red]BLOCKED[/] {line}")
 
     t = Table(title="Alerts fired")
     for c in ("rule", "series", "starts_at", "value", "matches incident"):

@@ -163,7 +163,7 @@ def _gx_failures(layout: Paths, out: dict[str, Any], errors: list[str]) -> None:
         )
 
 
-def _data_quality(layout: Paths, warnings: list[str], errors: list[str]) -> dict[str, Any]:
+def data_quality(layout: Paths, warnings: list[str], errors: list[str]) -> dict[str, Any]:
     """The newest evaluated day's SLA verdict per source, read from the lake (so a partition the
     blocking check kept out of the marts is reported too), and the hosts whose collector is
     silent in their newest judged window."""
@@ -270,7 +270,7 @@ def collect_status(home: str | None = None, now: dt.datetime | None = None) -> S
     warehouse: dict[str, Any] = {"serving": str(layout.serving)}
     if not layout.serving.exists():
         # nothing served yet, but the SLA verdicts may say why (a blocked partition)
-        quality = _data_quality(layout, warnings, errors)
+        quality = data_quality(layout, warnings, errors)
         return Status(
             status="CRITICAL",
             timestamp=now.isoformat(),
@@ -287,7 +287,7 @@ def collect_status(home: str | None = None, now: dt.datetime | None = None) -> S
         published_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat(timespec="seconds"),
     )
     marts = _mart_statuses(layout, now, warnings, errors)
-    quality = _data_quality(layout, warnings, errors)
+    quality = data_quality(layout, warnings, errors)
     alerts = _alerts(layout)
     level = "ERROR" if errors else ("WARNING" if warnings else "OK")
     # (data-quality findings are in warnings/errors too: a source that went silent or was

@@ -106,6 +106,19 @@ def test_corrupt_burst_is_caught_blocked_and_reported(opsdw_home, dbt_manifest):
     assert any("system_metrics 2026-11-02: SLA ERROR" in e and "counter_rate" in e
                for e in status.errors), status.errors  # fmt: skip
     assert status.alerts["firing"] == []
+    # and `make demo`'s summary prints them (the same lake-based verdicts)
+    from rich.console import Console
+
+    from orchestration.demo import DemoReport, DemoWindow, blocked_partitions, print_report
+
+    report = DemoReport(DemoWindow(DAY, DAY + dt.timedelta(days=1), seed=5, scale=0.2),
+                        blocked=blocked_partitions(paths()))  # fmt: skip
+    console = Console(record=True, width=400)
+    print_report(report, console)
+    printed = [line for line in console.export_text().splitlines() if "BLOCKED" in line]
+    assert len(printed) == 2, printed
+    assert "api_requests 2026-11-02: SLA ERROR (failed validity" in printed[0]
+    assert "system_metrics 2026-11-02: SLA ERROR (failed counter_rate" in printed[1]
 
     # the fix: the collector re-sends the file; re-running the day recovers it
     log.write_text(original)
