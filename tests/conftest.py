@@ -47,9 +47,43 @@ def scenario_warehouse(tmp_path_factory: pytest.TempPathFactory):
     return build_scenario_warehouse(home)
 
 
+# Under pytest-xdist (`make test`: two workers, --dist loadfile) a test file runs on one worker,
+# so its module-scoped fixtures (a tiny warehouse, a landed lake) are built once. The files that
+# read the session's scenario warehouse form one scope too: it is built once, and
+# test_dbt_docs's `dbt docs generate` (which opens it for writing) never meets another worker's
+# read-only connection. (xdist 3.8's --dist loadgroup does not group under pytest 9: it renames
+# `item._nodeid`, which pytest 9's `nodeid` no longer reads.)
+SCENARIO_SCOPE = "scenario_warehouse"
+
+
+def _is_scenario_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("test_scenarios_") or name == "test_dbt_docs.py"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileOrScenarioScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return SCENARIO_SCOPE if _is_scenario_file(path) else path
+
+    return FileOrScenarioScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test` runs two workers, --dist loadgroup), every test that reads
-    the session's scenario warehouse goes to one worker, so it is built once, not per worker."""
-    for item in items:
-        if "scenario_warehouse" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("scenario_warehouse"))
+    """Keep the scheduling rule true: a test that reads the scenario warehouse must live in a
+    scenario file."""
+    stray = [
+        item.nodeid
+        for item in items
+        if "scenario_warehouse" in getattr(item, "fixturenames", ())
+        and not _is_scenario_file(item.nodeid.split("::", 1)[0])
+    ]
+    if stray:
+        raise pytest.UsageError(
+            f"tests using scenario_warehouse outside test_scenarios_*.py / test_dbt_docs.py: {stray}"
+        )

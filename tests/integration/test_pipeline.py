@@ -52,11 +52,26 @@ READER = textwrap.dedent(
 )
 
 
-def test_one_partition_twice_gives_identical_marts(opsdw_home, dbt_manifest, day0) -> None:
-    truth = _simulate(opsdw_home, day0, 1, scale=0.1)
-    key = day0.date().isoformat()
+def _use_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home.mkdir()
+    (home / "dagster").mkdir()
+    monkeypatch.setenv("OPSDW_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    monkeypatch.setenv("OPSDW_PSEUDONYM_KEY", "test-key")
+    return home
 
-    first = run_main_job(key)
+
+def test_daily_runs_are_idempotent_and_a_backfill_equals_them(
+    tmp_path, monkeypatch, dbt_manifest, day0
+) -> None:
+    """Two days, landed day by day (the first day twice, while a reader polls the served marts)
+    in one OPSDW_HOME and as one single-run backfill in another: same marts."""
+    keys = [(day0.date() + dt.timedelta(days=i)).isoformat() for i in range(2)]
+
+    # --- day by day -------------------------------------------------------------------------
+    daily = _use_home(tmp_path / "daily", monkeypatch)
+    truth = _simulate(daily, day0, 2, scale=0.1)
+    first = run_main_job(keys[0])
     assert first.success
     evaluations = first.get_asset_check_evaluations()
     assert evaluations, "checks ran"
@@ -84,19 +99,9 @@ def test_one_partition_twice_gives_identical_marts(opsdw_home, dbt_manifest, day
         src: (n, 1.0, "OK") for src, n in expected.items()
     }
 
-    # landed + rejected = read, and the rejects are exactly the corrupt lines the simulator wrote
-    for name in SOURCES:
-        m = read_manifest(name, key)
-        assert m is not None
-        assert m["rows_landed"] + m["rows_rejected"] == m["rows_read"]
-        assert m["rows_rejected"] == truth["corrupt_lines"].get(name, 0), (
-            name,
-            m["reject_reasons"],
-        )
-
-    # the second build runs while another process reads the served marts in a loop: the reader
+    # the same day again, while another process reads the served marts in a loop: the reader
     # never fails (it never opens the file dbt writes) and the rebuilt marts are identical
-    stop = opsdw_home / "stop-reader"
+    stop = daily / "stop-reader"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(paths().serving), str(stop)],
         stdout=subprocess.PIPE,
@@ -105,7 +110,7 @@ def test_one_partition_twice_gives_identical_marts(opsdw_home, dbt_manifest, day
     )
     try:
         time.sleep(0.5)
-        second = run_main_job(key)
+        second = run_main_job(keys[0])
     finally:
         stop.touch()
         out, _ = reader.communicate(timeout=60)
@@ -115,27 +120,22 @@ def test_one_partition_twice_gives_identical_marts(opsdw_home, dbt_manifest, day
     assert stats["errors"] == 0, stats
     assert mart_snapshot(str(paths().serving)) == marts1
 
+    assert run_main_job(keys[1]).success
+    # landed + rejected = read, and the rejects are exactly the corrupt lines the simulator wrote
+    for name in SOURCES:
+        manifests = [read_manifest(name, k) for k in keys]
+        assert all(m is not None for m in manifests), name
+        for m in manifests:
+            assert m["rows_landed"] + m["rows_rejected"] == m["rows_read"]
+        rejected = sum(m["rows_rejected"] for m in manifests)
+        assert rejected == truth["corrupt_lines"].get(name, 0), (
+            name, [m["reject_reasons"] for m in manifests])  # fmt: skip
+    by_day = mart_snapshot(str(paths(daily).serving))
 
-def test_backfill_of_two_days_equals_landing_them_one_by_one(
-    tmp_path, monkeypatch, dbt_manifest, day0
-) -> None:
-    results = {}
-    for mode in ("range", "daily"):
-        home = tmp_path / mode
-        home.mkdir()
-        monkeypatch.setenv("OPSDW_HOME", str(home))
-        monkeypatch.setenv("OPSDW_PSEUDONYM_KEY", "test-key")
-        # two days: the range run builds both in one dbt invocation, and the second day's
-        # deltas and lookbacks reach across midnight into the first (as daily runs do)
-        _simulate(home, day0, 2, scale=0.05)
-        keys = [(day0.date() + dt.timedelta(days=i)).isoformat() for i in range(2)]
-        if mode == "range":
-            assert run_main_job(keys[0], keys[-1]).success
-        else:
-            for k in keys:
-                assert run_main_job(k).success
-        results[mode] = mart_snapshot(str(paths(home).serving))
-    assert {k: len(v) for k, v in results["range"].items()} == {
-        k: len(v) for k, v in results["daily"].items()
-    }
-    assert results["range"] == results["daily"]
+    # --- the same two days as one single-run backfill -----------------------------------------
+    backfill = _use_home(tmp_path / "backfill", monkeypatch)
+    _simulate(backfill, day0, 2, scale=0.1)
+    assert run_main_job(keys[0], keys[-1]).success
+    as_range = mart_snapshot(str(paths(backfill).serving))
+    assert {k: len(v) for k, v in as_range.items()} == {k: len(v) for k, v in by_day.items()}
+    assert as_range == by_day
