@@ -117,7 +117,7 @@ def test_corrupt_burst_is_caught_blocked_and_reported(opsdw_home, dbt_manifest):
     print_report(report, console)
     printed = [line for line in console.export_text().splitlines() if "BLOCKED" in line]
     assert len(printed) == 2, printed
-    assert "api_requests 2026-11-02: SLA ERROR (failed validity" in printed[0]
+    assert "api_requests 2026-11-02: SLA ERROR (failed" in printed[0] and "validity" in printed[0]
     assert "system_metrics 2026-11-02: SLA ERROR (failed counter_rate" in printed[1]
 
     # the fix: the collector re-sends the file; re-running the day recovers it
