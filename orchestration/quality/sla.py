@@ -88,6 +88,9 @@ class CounterRate:
     window_minutes: int = 5
     severity: str = "error"
 
+    def __post_init__(self) -> None:  # sla.yml gives a list
+        object.__setattr__(self, "series_labels", tuple(self.series_labels or ()))
+
 
 @dataclass(frozen=True)
 class Volume:
@@ -186,8 +189,6 @@ def parse_sla(data: Any, known_sources: list[str] | None = None) -> dict[str, So
         fresh = spec.get("freshness")
         comp = spec.get("completeness")
         rate = spec.get("counter_rate")
-        if rate is not None and isinstance(rate, dict) and "series_labels" in rate:
-            rate = {**rate, "series_labels": tuple(rate["series_labels"] or ())}
         sla = SourceSla(
             source=name,
             reject_rate=reject,
