@@ -74,9 +74,20 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return FileOrScenarioScheduling(config, log)
 
 
+# the longest files (several Dagster job runs each), started first so that the two workers share
+# them instead of one worker running them back to back after the rest
+LONGEST_FIRST = (
+    "tests/integration/test_pipeline.py",
+    "tests/integration/test_demo_and_cli.py",
+    "tests/integration/test_corrupt_burst.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the scheduling rule true: a test that reads the scenario warehouse must live in a
-    scenario file."""
+    """Start the longest files first, and keep the scheduling rule true: a test that reads the
+    scenario warehouse must live in a scenario file."""
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
     stray = [
         item.nodeid
         for item in items
