@@ -3,6 +3,7 @@ partition-window replacement (a re-run is idempotent, an empty window leaves oth
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -456,7 +457,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     second = snapshot(home)
     dbt_build(home, EMPTY_WINDOW, "--exclude-resource-type", "unit_test")
     third = snapshot(home)
-    return {"raw": raw, "first": first, "second": second, "empty_day": third}
+    return {"raw": raw, "first": first, "second": second, "empty_day": third, "home": home}
 
 
 # --------------------------------------------------------------------------------------------
@@ -545,3 +546,76 @@ def test_empty_window_leaves_other_days_untouched(runs: dict) -> None:
     for mart in MARTS:
         assert len(runs["first"][mart]) > 0
         pd.testing.assert_frame_equal(runs["empty_day"][mart], runs["first"][mart])
+
+
+def dbt_test(
+    home: Path, window: dict[str, str] | None, *select: str, command: str = "test"
+) -> tuple[int, set[str], Path]:
+    """`dbt test` (or `command`) of `select` with the window in the environment, as Dagster passes
+    it; returns the exit code, the names of the failed tests and the compiled-SQL folder."""
+    env = {**os.environ, "OPSDW_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env.pop("OPSDW_WINDOW_MIN_DATE", None)
+    env.pop("OPSDW_WINDOW_MAX_DATE", None)
+    if window:
+        env.update(OPSDW_WINDOW_MIN_DATE=window["min_date"], OPSDW_WINDOW_MAX_DATE=window["max_date"])
+    target = home / "target"
+    shutil.rmtree(target / "compiled", ignore_errors=True)
+    cmd = [str(DBT), command, "--project-dir", str(DBT_PROJECT_DIR),
+           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+           "--log-path", str(home / "logs"), "--select", *select]  # fmt: skip
+    if command == "test":
+        cmd += ["--exclude-resource-type", "unit_test"]
+    proc = subprocess.run(
+        cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert results, proc.stdout[-3000:]
+    failed = {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
+    return proc.returncode, failed, target / "compiled" / "opsdw"
+
+
+def test_data_tests_look_at_the_run_window_only(runs: dict, tmp_path: Path) -> None:
+    """A partitioned run tests the rows of its window; a run without a window tests everything
+    (macros/test_window.sql). The bad rows sit on a day outside WINDOW: a log line with an unknown
+    level in the lake (a staging view, filtered on its event_date partitions) and a duplicated
+    error_summary row (an incremental mart, filtered on its window column)."""
+    home = tmp_path / "home"
+    shutil.copytree(runs["home"], home)
+    bad_day = EMPTY_WINDOW["min_date"]
+    logs = home / "lake" / "raw" / "error_logs"
+    (logs / f"event_date={bad_day}").mkdir()
+    with duckdb.connect() as con:
+        con.execute(
+            f"""copy (select * replace ('BOGUS' as level, event_id || '-late' as event_id,
+                                        ts + interval 2 day as ts)
+                      from read_parquet('{logs}/event_date={DAY}/app-00.parquet'))
+                to '{logs}/event_date={bad_day}/app-late.parquet' (format parquet)"""
+        )
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        for _ in range(2):  # the same rows twice: a duplicate (event_date, component, ...) key
+            con.execute(
+                f"insert into marts.error_summary select * replace "
+                f"(date '{bad_day}' as event_date) from marts.error_summary "
+                f"where event_date = date '{DAY}'"
+            )
+    select = ("stg_error_logs__events", "error_summary", "incidents")
+    # the copied staging view still reads the original lake: point it at this one
+    assert dbt_test(home, None, "stg_error_logs__events", command="run")[0] == 0
+    bad = {
+        "accepted_values_stg_error_logs__events_level__DEBUG__INFO__WARNING__ERROR__CRITICAL",
+        "unique_combination_error_summary_event_date__component__level__error_code",
+    }
+
+    code, failed, compiled = dbt_test(home, WINDOW, *select)
+    assert (code, failed) == (0, set())
+    tests_sql = {p.parent.name + "/" + p.stem: p.read_text() for p in compiled.rglob("*.sql")}
+    staging = [t for n, t in tests_sql.items() if "unique_stg_error_logs__events_event_id" in n]
+    assert staging and f"event_date >= cast('{DAY}' as timestamp)" in staging[0]
+    whole = [t for n, t in tests_sql.items() if "_incidents_" in n]
+    assert whole and not any("dbt_subquery" in t for t in whole)  # a table mart: tested whole
+
+    code, failed, _ = dbt_test(home, EMPTY_WINDOW, *select)
+    assert code == 1 and failed == bad
+
+    code, failed, _ = dbt_test(home, None, *select)
+    assert code == 1 and failed == bad
