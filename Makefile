@@ -8,7 +8,7 @@ STAMP := $(VENV)/.opsdw-installed
 export OPSDW_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(OPSDW_HOME)/dagster
 
-.PHONY: help venv demo test test-fast ui status lint fmt lock clean reset bench
+.PHONY: help venv demo test test-fast ui status lint fmt lock clean reset bench bench-marts
 
 help:
 	@echo "make demo   - simulate telemetry, land it, build marts, run checks, fire alerts"
@@ -16,6 +16,7 @@ help:
 	@echo "make ui     - Dagster UI on http://127.0.0.1:3000"
 	@echo "make status - opsdw status over the served marts"
 	@echo "make bench  - landing benchmark (1M events per format)"
+	@echo "make bench-marts - mart queries and incremental vs full dbt build (15 days, ~10M events)"
 	@echo "make reset  - delete \$$OPSDW_HOME ($(OPSDW_HOME))"
 
 venv: $(STAMP)
@@ -48,6 +49,9 @@ status: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/landing.py
+
+bench-marts: $(STAMP)
+	$(BIN)/python benchmarks/marts.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests benchmarks
