@@ -557,7 +557,9 @@ def dbt_test(
     env.pop("OPSDW_WINDOW_MIN_DATE", None)
     env.pop("OPSDW_WINDOW_MAX_DATE", None)
     if window:
-        env.update(OPSDW_WINDOW_MIN_DATE=window["min_date"], OPSDW_WINDOW_MAX_DATE=window["max_date"])
+        env.update(
+            OPSDW_WINDOW_MIN_DATE=window["min_date"], OPSDW_WINDOW_MAX_DATE=window["max_date"]
+        )
     target = home / "target"
     shutil.rmtree(target / "compiled", ignore_errors=True)
     cmd = [str(DBT), command, "--project-dir", str(DBT_PROJECT_DIR),
