@@ -39,6 +39,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -223,7 +227,8 @@ def dbt(
         "--profiles-dir", str(REPO / "dbt_project"), "--target-path", str(target),
         "--log-path", str(home / "dbt-logs"), "--quiet",
     ]  # fmt: skip
-    (target / "run_results.json").unlink(missing_ok=True)
+    out = target / "run_results.json"
+    out.unlink(missing_ok=True)  # a run that selects nothing writes none
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
@@ -231,7 +236,6 @@ def dbt(
         raise SystemExit(
             f"dbt {' '.join(args)} failed:\n{proc.stdout[-4000:]}{proc.stderr[-2000:]}"
         )
-    out = target / "run_results.json"
     results = json.loads(out.read_text()) if out.exists() else {}
     models = sum(r.get("execution_time", 0.0) for r in results.get("results", []))
     slowest = sorted(results.get("results", []), key=lambda r: -r.get("execution_time", 0.0))[:6]
@@ -272,18 +276,16 @@ def builds(home: Path, days: list[str], repeat: int) -> dict:
     }
 
 
-def query_times(con: object) -> dict[str, object]:
+def query_times(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
     """The dashboards' "now": the end of the data (usually calm), and the middle of the latest
     incident (so the incident and predictive-alert questions have rows to return)."""
-    t_max = con.execute("SELECT max(window_start) FROM marts.system_health").fetchone()[0]
-    t_incident = con.execute(
+    times = {"now": con.execute("SELECT max(window_start) FROM marts.system_health").fetchone()[0]}
+    incident = con.execute(
         "SELECT started_at + (ended_at - started_at) / 2 FROM marts.incidents "
         "ORDER BY started_at DESC LIMIT 1"
     ).fetchone()
-    t_incident = t_incident[0] if t_incident else None
-    times = {"now": t_max}
-    if t_incident is not None:
-        times["incident"] = t_incident
+    if incident:
+        times["incident"] = incident[0]
     return times
 
 

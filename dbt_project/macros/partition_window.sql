@@ -12,6 +12,12 @@
     {{- from_env or var(name) -}}
 {%- endmacro %}
 
+{#- True when this invocation has a partition window (environment or --vars), i.e. not the
+    everything-window of dbt_project.yml's default vars. -#}
+{% macro window_is_set() -%}
+    {%- do return(window_bound('min_date') != '1970-01-01' or window_bound('max_date') != '2999-01-01') -%}
+{%- endmacro %}
+
 {% macro window_start(lookback_minutes=0) -%}
     {%- if lookback_minutes -%}
         (cast('{{ window_bound("min_date") }}' as timestamp) - to_minutes(cast({{ lookback_minutes }} as bigint)))

@@ -16,27 +16,13 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where and '__partition_window__' in where -%}
-        {%- set column = partition_window_column() -%}
-        {%- if column and window_is_set() -%}
-            {%- set predicate = column ~ ' >= ' ~ window_start() ~ ' and ' ~ column ~ ' < ' ~ window_end() -%}
-            {%- set where = where | replace('__partition_window__', predicate) -%}
-        {%- else -%}
-            {%- set where = where | replace('__partition_window__', 'true') -%}
-        {%- endif -%}
-        {%- if where | trim == 'true' -%}
-            {%- do return(relation) -%}
-        {%- endif -%}
+        {%- set column = partition_window_column() if window_is_set() else none -%}
+        {%- set where = where | replace('__partition_window__', ts_in_window(column) if column else 'true') -%}
     {%- endif -%}
-    {%- if where -%}
-        {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
+    {%- if not where or where | trim == 'true' -%}
+        {%- do return(relation) -%}
     {%- endif -%}
-    {%- do return(relation) -%}
-{%- endmacro %}
-
-{#- True when this invocation has a partition window (environment or --vars), i.e. not the
-    everything-window of dbt_project.yml's default vars. -#}
-{% macro window_is_set() -%}
-    {%- do return(window_bound('min_date') != '1970-01-01' or window_bound('max_date') != '2999-01-01') -%}
+    {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
 {%- endmacro %}
 
 {#- The window column of the model the current data test is attached to (none when it has none). -#}

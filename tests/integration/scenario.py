@@ -32,8 +32,18 @@ class ScenarioWarehouse:
     dbt_output: str
 
 
-def run_dbt(home: Path, *args: str, target: Path | None = None) -> subprocess.CompletedProcess:
+def run_dbt(
+    home: Path, *args: str, target: Path | None = None, window: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """dbt `args` on `home`; `window` ({"min_date", "max_date"}) goes in the environment, as
+    Dagster passes it."""
     env = dict(os.environ, OPSDW_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env.pop("OPSDW_WINDOW_MIN_DATE", None)
+    env.pop("OPSDW_WINDOW_MAX_DATE", None)
+    if window:
+        env.update(
+            OPSDW_WINDOW_MIN_DATE=window["min_date"], OPSDW_WINDOW_MAX_DATE=window["max_date"]
+        )
     target = target or home / "dbt-target"
     return subprocess.run(
         [

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from orchestration.sources.catalog import SOURCES
+from tests.integration.scenario import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -553,23 +554,12 @@ def dbt_test(
 ) -> tuple[int, set[str], Path]:
     """`dbt test` (or `command`) of `select` with the window in the environment, as Dagster passes
     it; returns the exit code, the names of the failed tests and the compiled-SQL folder."""
-    env = {**os.environ, "OPSDW_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    env.pop("OPSDW_WINDOW_MIN_DATE", None)
-    env.pop("OPSDW_WINDOW_MAX_DATE", None)
-    if window:
-        env.update(
-            OPSDW_WINDOW_MIN_DATE=window["min_date"], OPSDW_WINDOW_MAX_DATE=window["max_date"]
-        )
     target = home / "target"
     shutil.rmtree(target / "compiled", ignore_errors=True)
-    cmd = [str(DBT), command, "--project-dir", str(DBT_PROJECT_DIR),
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
-           "--log-path", str(home / "logs"), "--select", *select]  # fmt: skip
+    args = [command, "--select", *select]
     if command == "test":
-        cmd += ["--exclude-resource-type", "unit_test"]
-    proc = subprocess.run(
-        cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300
-    )
+        args += ["--exclude-resource-type", "unit_test"]
+    proc = run_dbt(home, *args, target=target, window=window)
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert results, proc.stdout[-3000:]
     failed = {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
